@@ -1,0 +1,31 @@
+# The README's two commands: `make demo` and `make test`. Everything else is a step they share.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	test -x $(UV) || $(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(UV) pip install --quiet -p $(BIN)/python -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Set up, seed the demo trust, run one monitoring cycle through Airflow against the sandbox.
+demo: $(STAMP)
+	$(BIN)/postwarden demo
+
+## Set up and run every test (SQLite and the machine's PostgreSQL), plus ruff.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .postwarden

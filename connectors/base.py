@@ -1,0 +1,93 @@
+"""The connector contract, after Airbyte's `HttpStream`: pure request/parse/cursor, one I/O method.
+
+A pull is: `request(cursor, page_token)` -> `fetch(request)` (the only I/O) -> `parse_page(payload)`
+-> `advance(cursor, page)`, repeated while the page has a `next_page` token. The pipeline stores every
+page's posts idempotently and writes the advanced cursor only in the transaction that stores the
+last page, so a crash anywhere re-pulls (at least once) and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A small frozen position in a platform's timeline; serialised into `account.cursor`."""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> Self:
+        """An empty cursor for a never-pulled account; a corrupt one is an error, not a reset."""
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError(f"cursor must be a JSON object, got {type(data).__name__}")
+        return cls(**data)
+
+
+C = TypeVar("C", bound=Cursor)
+
+
+@dataclass(frozen=True, slots=True)
+class PulledPost:
+    """One post as the platform gave it, reduced to what monitoring needs."""
+
+    external_id: str
+    text: str
+    created_at: datetime
+    author_id: str | None = None
+    author_handle: str | None = None
+    url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A parsed page: its posts, the token for the next page (None on the last) and reads spent."""
+
+    posts: tuple[PulledPost, ...]
+    next_page: str | None = None
+    reads: int = 0
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What an Airflow Connection gives a connector. `repr` never shows the secret."""
+
+    conn_id: str
+    secret: str = field(repr=False)
+    host: str | None = None
+    login: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+class Connector(Protocol, Generic[C]):
+    """What the pipeline calls; implementations keep everything but `fetch` free of I/O."""
+
+    platform: ClassVar[str]
+    cursor_type: ClassVar[type[Cursor]]
+
+    def request(self, cursor: C, page_token: str | None) -> Mapping[str, Any]:
+        """Build the request for one page (pure)."""
+        ...
+
+    def fetch(self, request: Mapping[str, Any]) -> Any:
+        """Do the I/O for one page; translate platform failures into `ConnectorError`s."""
+        ...
+
+    def parse_page(self, payload: Any) -> Page:
+        """Turn a raw page into posts (pure); raise `MalformedPayload` on anything unexpected."""
+        ...
+
+    def advance(self, cursor: C, page: Page) -> C:
+        """The cursor once this page is stored (pure)."""
+        ...

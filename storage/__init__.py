@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, typed CRUD and Alembic migrations (SQLite default, PostgreSQL prod)."""
