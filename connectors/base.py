@@ -1,9 +1,10 @@
 """The connector contract, after Airbyte's `HttpStream`: pure request/parse/cursor, one I/O method.
 
-A pull is: `request(cursor, page_token)` -> `fetch(request)` (the only I/O) -> `parse_page(payload)`
--> `advance(cursor, page)`, repeated while the page has a `next_page` token. The pipeline stores every
-page's posts idempotently and writes the advanced cursor only in the transaction that stores the
-last page, so a crash anywhere re-pulls (at least once) and duplicates nothing.
+A pull repeats `request(cursor, page_token)` -> `fetch(request)` (the only I/O) ->
+`parse_page(payload)` -> `advance(cursor, page)` while a page has a `next_page` token. The pipeline
+stores each page's posts and the cursor `advance` returned for it in one transaction, so a cursor
+must be resumable mid-pagination (X: `since_id` plus the `until_id` still to read). A crash
+re-pulls at most one page (at least once) and the idempotent upsert duplicates nothing.
 """
 
 from __future__ import annotations

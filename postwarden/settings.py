@@ -36,8 +36,8 @@ class Settings(BaseSettings):
         description="X API host; an Airflow Connection's host overrides it per account.",
     )
     x_max_results: int = Field(default=100, ge=5, le=100, description="Tweets per X page.")
-    x_max_pages: int = Field(
-        default=5, ge=1, description="Pages per account per cycle (X bills every read)."
+    max_pages_per_cycle: int = Field(
+        default=10, ge=1, description="Pages per account per cycle; the rest waits (X bills reads)."
     )
     backfill_days: int = Field(
         default=7, ge=0, description="How far back the first pull of a new account reaches."

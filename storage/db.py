@@ -24,13 +24,19 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-@lru_cache(maxsize=8)
-def get_engine(url: str) -> Engine:
-    """One pooled engine per URL per process."""
+def _ensure_sqlite_folder(url: str) -> None:
+    """SQLite creates the file but not its folder (e.g. a fresh `.postwarden/`)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str) -> Engine:
+    """One pooled engine per URL per process."""
+    _ensure_sqlite_folder(url)
+    if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -62,10 +68,11 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
-def migrate(url: str, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent)."""
+def migrate(url: str, revision: str = "heads") -> None:
+    """Bring the schema to `revision` (idempotent); every branch head by default."""
     from alembic import command
 
+    _ensure_sqlite_folder(url)
     command.upgrade(alembic_config(url), revision)
 
 

@@ -1,18 +1,22 @@
 """SQLModel tables in families (`XBase` shared fields, `X` table, `XPublic` what leaves the API).
 
 Credentials never live here: an account names its Airflow Connection (`conn_id`) and nothing more.
-Every schema change goes through an Alembic revision in `storage/migrations/versions/`.
+Every schema change goes through an Alembic revision in `storage/migrations/versions/`. Tables of
+a later area live in their own module `storage/<area>_models.py`; `import_all_models` finds them.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
+from detectors.base import Severity
+from storage.types import StrEnumType, UTCDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -67,9 +71,8 @@ class ItemState(StrEnum):
         return self in (ItemState.DISMISSED, ItemState.RESOLVED)
 
 
-def _enum(length: int = 32) -> sa.types.TypeEngine[str]:
-    """Enums stored as plain strings: portable, and new members need no ALTER TYPE."""
-    return sa.String(length)
+def _enum(enum: type[StrEnum]) -> StrEnumType:
+    return StrEnumType(enum)
 
 
 def _ts(**kw: object) -> object:
@@ -99,7 +102,7 @@ class SchoolPublic(SchoolBase):
 class PersonBase(SQLModel):
     name: str = Field(max_length=200)
     email: str | None = Field(default=None, max_length=320, unique=True)
-    role: Role = Field(sa_type=_enum())
+    role: Role = Field(sa_type=_enum(Role))
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     active: bool = True
 
@@ -120,7 +123,7 @@ class PersonHandle(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    platform: Platform = Field(sa_type=_enum())
+    platform: Platform = Field(sa_type=_enum(Platform))
     handle: str = Field(max_length=200, description="lower-cased handle or platform user id")
 
 
@@ -128,10 +131,10 @@ class PersonHandle(SQLModel, table=True):
 
 
 class AccountBase(SQLModel):
-    platform: Platform = Field(sa_type=_enum())
+    platform: Platform = Field(sa_type=_enum(Platform))
     external_id: str = Field(max_length=200, description="platform's id of the account")
     handle: str = Field(max_length=200)
-    kind: AccountKind = Field(sa_type=_enum())
+    kind: AccountKind = Field(sa_type=_enum(AccountKind))
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     creator_id: int | None = Field(default=None, foreign_key="person.id")
     approved_by_id: int | None = Field(
@@ -147,7 +150,7 @@ class Account(AccountBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     cursor: str | None = Field(default=None, description="connector cursor, JSON")
-    state: AccountState = Field(default=AccountState.NEW, sa_type=_enum())
+    state: AccountState = Field(default=AccountState.NEW, sa_type=_enum(AccountState))
     last_pull_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=2000)
     deferred_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -174,7 +177,7 @@ class AccountPublic(AccountBase):
 
 
 class PostBase(SQLModel):
-    platform: Platform = Field(sa_type=_enum())
+    platform: Platform = Field(sa_type=_enum(Platform))
     external_id: str = Field(max_length=200)
     account_id: int = Field(foreign_key="account.id", index=True)
     author_id: str | None = Field(default=None, max_length=200)
@@ -211,7 +214,7 @@ class FindingBase(SQLModel):
     end: int
     score: float
     section: str = Field(max_length=16)
-    severity: str = Field(sa_type=_enum(8))
+    severity: Severity = Field(sa_type=_enum(Severity))
     explanation: str = Field(sa_type=sa.Text)
     detector: str = Field(default="", max_length=64)
 
@@ -235,8 +238,8 @@ class FindingPublic(FindingBase):
 class ReviewItemBase(SQLModel):
     post_id: int = Field(foreign_key="post.id", unique=True)
     assignee_id: int | None = Field(default=None, foreign_key="person.id", index=True)
-    state: ItemState = Field(default=ItemState.OPEN, sa_type=_enum(), index=True)
-    severity: str = Field(sa_type=_enum(8))
+    state: ItemState = Field(default=ItemState.OPEN, sa_type=_enum(ItemState), index=True)
+    severity: Severity = Field(sa_type=_enum(Severity))
     due_at: datetime = Field(sa_type=UTCDateTime)
     route_reason: str = Field(default="", max_length=500)
 
@@ -264,5 +267,14 @@ class ReviewEvent(SQLModel, table=True):
     action: str = Field(max_length=32)
     note: str = Field(default="", sa_type=sa.Text)
     assignee_id: int | None = Field(default=None, foreign_key="person.id")
-    state: str | None = Field(default=None, sa_type=_enum())
+    state: ItemState | None = Field(default=None, sa_type=_enum(ItemState))
     at: datetime = _ts()
+
+
+def import_all_models() -> None:
+    """Import every `storage/*_models.py` so SQLModel.metadata knows all tables (Alembic, tests)."""
+    import storage
+
+    for info in pkgutil.iter_modules(storage.__path__):
+        if info.name.endswith("_models"):
+            importlib.import_module(f"storage.{info.name}")

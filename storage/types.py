@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,3 +35,21 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """Now, aware, in UTC."""
     return datetime.now(UTC)
+
+
+class StrEnumType(sa.types.TypeDecorator[StrEnum]):
+    """A StrEnum stored as a plain string (portable; new members need no ALTER TYPE) and loaded
+    back as the enum member, so rows read from the database are as typed as rows just built."""
+
+    impl = sa.String(32)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int = 32) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)

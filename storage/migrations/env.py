@@ -6,7 +6,9 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.models import import_all_models
+
+import_all_models()  # registers every table on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -1,0 +1,454 @@
+"""X (Twitter) API v2 connector: one account's own timeline via tweepy, newest first.
+
+X pages a timeline newest-first and `since_id` filters every page, so the cursor must not move to
+the newest id until the whole sweep down to the old `since_id` is stored: otherwise page 2 (asked
+with the advanced cursor) or the next cycle after a crash would skip the older, unread posts.
+`XCursor` therefore carries the floor (`since_id`), how far the sweep has read (`until_id`) and
+the newest id it has stored (`newest_id`), which becomes the floor when the sweep completes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import requests
+import tweepy
+
+from connectors.base import Credentials, Cursor, Page, PulledPost
+from connectors.errors import (
+    AuthExpired,
+    ConnectorError,
+    MalformedPayload,
+    RateLimited,
+    TransientError,
+)
+
+X_HOST = "https://api.twitter.com"  # hard-coded in tweepy's BaseClient.request
+TWITTER_EPOCH_MS = 1288834974657  # snowflake time zero
+EARLIEST_START_TIME = datetime(2010, 11, 6, tzinfo=UTC)  # X rejects an older start_time
+RATE_LIMIT_FALLBACK = timedelta(minutes=15)  # X's window, when a 429 lacks its reset header
+
+TWEET_FIELDS = [
+    "created_at",
+    "author_id",
+    "edit_history_tweet_ids",
+    "attachments",
+    "referenced_tweets",
+    "conversation_id",
+    "lang",
+]
+EXPANSIONS = ["author_id", "attachments.media_keys", "referenced_tweets.id"]
+MEDIA_FIELDS = ["url", "alt_text", "type", "preview_image_url"]
+USER_FIELDS = ["username"]
+
+_DIGITS = re.compile(r"^[0-9]{1,19}$")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # JSON can escape one; UTF-8 cannot store it
+
+
+def _clean_opt(value: Any) -> Any:
+    return _clean(value) if isinstance(value, str) else value
+
+
+def _clean(text: str) -> str:
+    """Valid Unicode for storage: a lone surrogate (legal in JSON) becomes U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+# --- keeping the bearer token out of logs ------------------------------------------------------
+
+_AUTH_VALUE = re.compile(r"""(['"]?authorization['"]?\s*[:=]\s*)(['"])(?:(?!\2).)*\2""", re.I)
+_BEARER = re.compile(r"(bearer\s+)[^\s'\",;}\]]+", re.I)
+REDACTED = "[REDACTED]"
+
+
+def redact(text: str) -> str:
+    """Replace Authorization header values and `Bearer <token>` with a marker."""
+    text = _AUTH_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", text)
+    return _BEARER.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+
+
+class RedactAuthorization(logging.Filter):
+    """tweepy logs every request's headers at DEBUG, bearer token included: rewrite the record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def install_log_redaction() -> None:
+    """Attach the filter to tweepy's loggers once (a logger filter runs before any handler)."""
+    for name in ("tweepy.client", "tweepy"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactAuthorization) for f in logger.filters):
+            logger.addFilter(RedactAuthorization())
+
+
+install_log_redaction()
+
+
+# --- the cursor ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class XCursor(Cursor):
+    """Where an account's timeline stands.
+
+    `since_id`: every post at or below it is stored (None: never pulled; the first pull reaches
+    back to the connector's `start_time`). `until_id`/`newest_id`: a sweep is under way; posts
+    between `since_id` and `until_id` are still to read, and `newest_id` becomes `since_id` when
+    they are.
+    """
+
+    since_id: str | None = None
+    until_id: str | None = None
+    newest_id: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("since_id", "until_id", "newest_id"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, str) and _DIGITS.match(value)):
+                raise ValueError(f"XCursor.{name} must be a tweet id string, got {value!r}")
+
+
+def _max_id(*ids: str | None) -> str | None:
+    present = [int(i) for i in ids if i is not None]
+    return str(max(present)) if present else None
+
+
+def snowflake_time(tweet_id: str) -> datetime | None:
+    """When a snowflake id was minted (ids since Nov 2010 carry their millisecond)."""
+    ms = (int(tweet_id) >> 22) + TWITTER_EPOCH_MS
+    return datetime.fromtimestamp(ms / 1000, UTC) if int(tweet_id) >> 22 else None
+
+
+def floor_id(moment: datetime) -> str | None:
+    """The largest id minted before `moment`: `since_id` of it returns posts from `moment` on."""
+    ms = int(moment.timestamp() * 1000) - TWITTER_EPOCH_MS
+    return str((ms << 22) - 1) if ms > 0 else None
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+
+class _XSession(requests.Session):
+    """Sends tweepy's fixed `https://api.twitter.com` to `base_url`, with a timeout tweepy omits."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__()
+        self.base_url = base_url
+        self.timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(url, str) and url.startswith(X_HOST + "/"):
+            url = self.base_url + url[len(X_HOST) :]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().request(method, url, *args, **kwargs)
+
+
+def _api_messages(exc: tweepy.HTTPException) -> str:
+    status = getattr(exc.response, "status_code", "?")
+    detail = "; ".join(str(m) for m in exc.api_messages)
+    return f"HTTP {status}" + (f": {detail}" if detail else "")
+
+
+# --- the connector ------------------------------------------------------------------------------
+
+
+class XConnector:
+    """One X account's own posts (`GET /2/users/{id}/tweets`), app-only bearer auth."""
+
+    platform: ClassVar[str] = "x"
+    cursor_type: ClassVar[type[Cursor]] = XCursor
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        user_id: str,
+        base_url: str = X_HOST,
+        max_results: int = 100,
+        start_time: datetime | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        if not _DIGITS.match(user_id):
+            raise ValueError(f"X user_id must be a numeric id string, got {user_id!r}")
+        if not 5 <= max_results <= 100:
+            raise ValueError(f"X max_results must be 5..100, got {max_results}")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
+        if not re.match(r"^https?://[^/\s]+", base_url):
+            raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+        if start_time is not None:
+            if start_time.tzinfo is None:
+                raise ValueError("start_time must be timezone-aware")
+            start_time = max(start_time.astimezone(UTC), EARLIEST_START_TIME)
+        self.user_id = user_id
+        self.base_url = base_url.rstrip("/")
+        self.max_results = max_results
+        self.start_time = start_time
+        self.timeout = timeout
+        self.endpoint = f"GET /2/users/{user_id}/tweets"
+        install_log_redaction()
+        self._client = tweepy.Client(bearer_token=credentials.secret, return_type=dict)
+        self._client.session = _XSession(self.base_url, timeout)
+
+    def __repr__(self) -> str:
+        return f"XConnector(user_id={self.user_id!r}, base_url={self.base_url!r})"
+
+    # -- pure --------------------------------------------------------------------------------
+
+    def request(self, cursor: XCursor, page_token: str | None) -> Mapping[str, Any]:
+        """kwargs for `tweepy.Client.get_users_tweets`; every page of a sweep keeps the floor."""
+        kwargs: dict[str, Any] = {
+            "id": self.user_id,
+            "max_results": self.max_results,
+            "tweet_fields": list(TWEET_FIELDS),
+            "expansions": list(EXPANSIONS),
+            "media_fields": list(MEDIA_FIELDS),
+            "user_fields": list(USER_FIELDS),
+        }
+        if cursor.since_id is not None:
+            kwargs["since_id"] = cursor.since_id
+        elif self.start_time is not None:
+            kwargs["start_time"] = self.start_time
+        if page_token:
+            kwargs["pagination_token"] = page_token
+        elif cursor.until_id is not None:
+            kwargs["until_id"] = cursor.until_id  # resuming a sweep a previous cycle left
+        return kwargs
+
+    def parse_page(self, payload: Any) -> Page:
+        """X's JSON -> posts; anything structurally unexpected is a `MalformedPayload`."""
+        if not isinstance(payload, Mapping):
+            raise self._malformed(
+                f"payload is {type(payload).__name__}, expected an object", payload
+            )
+        errors = payload.get("errors")
+        if errors is not None and not isinstance(errors, list):
+            raise self._malformed("`errors` is not a list", payload)
+        if "data" not in payload and errors:
+            details = "; ".join(
+                str(e.get("detail") or e.get("message") or e) if isinstance(e, Mapping) else str(e)
+                for e in errors
+            )
+            raise self._malformed(f"X answered errors and no data: {details}", payload)
+        data = payload.get("data", [])
+        if not isinstance(data, list):
+            raise self._malformed(
+                f"`data` is {type(data).__name__}, expected a list of tweets", payload
+            )
+        meta = payload.get("meta", {})
+        if not isinstance(meta, Mapping):
+            raise self._malformed("`meta` is not an object", payload)
+        next_token = meta.get("next_token")
+        if next_token is not None and not (isinstance(next_token, str) and next_token):
+            raise self._malformed("`meta.next_token` is not a non-empty string", payload)
+        users, media = self._includes(payload)
+        posts = tuple(self._post(i, t, users, media, payload) for i, t in enumerate(data))
+        page_meta = dict(meta)
+        if errors:
+            page_meta["errors"] = list(errors)  # partial errors, e.g. a deleted quoted tweet
+        return Page(posts=posts, next_page=next_token, reads=len(data), meta=page_meta)
+
+    def advance(self, cursor: XCursor, page: Page) -> XCursor:
+        """The cursor once `page` is stored; `since_id` moves only when the sweep is complete."""
+        ids = [int(p.external_id) for p in page.posts]
+        newest = _max_id(cursor.newest_id, str(max(ids)) if ids else None)
+        floor = cursor.since_id
+        if floor is None and self.start_time is not None:
+            floor = floor_id(self.start_time)  # so a resumed first sweep keeps its backfill limit
+        if page.next_page:
+            if not ids:
+                return cursor
+            return XCursor(since_id=floor, until_id=str(min(ids)), newest_id=newest)
+        return XCursor(since_id=_max_id(floor, newest))
+
+    # -- I/O ---------------------------------------------------------------------------------
+
+    def fetch(self, request: Mapping[str, Any]) -> Any:
+        """One page over HTTP; every failure becomes a `ConnectorError` naming the endpoint."""
+        endpoint = self.endpoint
+        try:
+            return self._client.get_users_tweets(**request)
+        except tweepy.TooManyRequests as exc:
+            reset_at = (
+                datetime.fromtimestamp(exc.reset_time, UTC)
+                if isinstance(exc.reset_time, int) and exc.reset_time > 0
+                else datetime.now(UTC) + RATE_LIMIT_FALLBACK
+            )
+            raise RateLimited(
+                f"X rate limit reached ({_api_messages(exc)}); resets at {reset_at.isoformat()}",
+                reset_at=reset_at,
+                endpoint=endpoint,
+            ) from exc
+        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
+            raise AuthExpired(
+                f"X refused the bearer token ({_api_messages(exc)})", endpoint=endpoint
+            ) from exc
+        except tweepy.TwitterServerError as exc:
+            raise TransientError(
+                f"X server error ({_api_messages(exc)})", endpoint=endpoint
+            ) from exc
+        except tweepy.HTTPException as exc:
+            raise ConnectorError(
+                f"X rejected the request ({_api_messages(exc)})", endpoint=endpoint
+            ) from exc
+        except requests.JSONDecodeError as exc:
+            raise MalformedPayload(
+                f"X answered invalid JSON: {exc.msg} at char {exc.pos}",
+                raw=exc.doc if isinstance(exc.doc, str | bytes) else b"",
+                endpoint=endpoint,
+            ) from exc
+        except requests.Timeout as exc:
+            raise TransientError(
+                f"X did not answer within {self.timeout}s", endpoint=endpoint
+            ) from exc
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise TransientError(
+                f"cannot reach X at {self.base_url}: {type(exc).__name__}", endpoint=endpoint
+            ) from exc
+        except requests.RequestException as exc:
+            raise ConnectorError(
+                f"request to X failed: {type(exc).__name__}: {exc}", endpoint=endpoint
+            ) from exc
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _malformed(self, problem: str, payload: Any) -> MalformedPayload:
+        try:
+            raw = json.dumps(payload, ensure_ascii=False, default=repr)
+        except (TypeError, ValueError):
+            raw = repr(payload)
+        return MalformedPayload(f"malformed X page: {problem}", raw=raw, endpoint=self.endpoint)
+
+    def _includes(
+        self, payload: Mapping[str, Any]
+    ) -> tuple[dict[str, Mapping[str, Any]], dict[str, Mapping[str, Any]]]:
+        includes = payload.get("includes", {})
+        if not isinstance(includes, Mapping):
+            raise self._malformed("`includes` is not an object", payload)
+        found: list[dict[str, Mapping[str, Any]]] = []
+        for name, key in (("users", "id"), ("media", "media_key")):
+            items = includes.get(name, [])
+            if not isinstance(items, list):
+                raise self._malformed(f"`includes.{name}` is not a list", payload)
+            index: dict[str, Mapping[str, Any]] = {}
+            for i, item in enumerate(items):
+                if not isinstance(item, Mapping) or not isinstance(item.get(key), str):
+                    raise self._malformed(f"`includes.{name}[{i}]` has no string `{key}`", payload)
+                index[item[key]] = item
+            found.append(index)
+        return found[0], found[1]
+
+    def _post(
+        self,
+        i: int,
+        tweet: Any,
+        users: Mapping[str, Mapping[str, Any]],
+        media: Mapping[str, Mapping[str, Any]],
+        payload: Any,
+    ) -> PulledPost:
+        where = f"data[{i}]"
+        if not isinstance(tweet, Mapping):
+            raise self._malformed(f"{where} is {type(tweet).__name__}, expected an object", payload)
+        tweet_id = tweet.get("id")
+        if not (isinstance(tweet_id, str) and _DIGITS.match(tweet_id)):
+            raise self._malformed(
+                f"{where}.id is missing or not an id string: {tweet_id!r}", payload
+            )
+        where = f"data[{i}] (id {tweet_id})"
+        text = tweet.get("text")
+        if not isinstance(text, str):
+            raise self._malformed(f"{where}.text is missing or not a string", payload)
+        text = _clean(text)
+
+        extra: dict[str, Any] = {}
+        raw_created = tweet.get("created_at")
+        if raw_created is None:
+            # Only when tweet.fields lacked created_at (e.g. recorded fixtures): ids carry time.
+            created_at = snowflake_time(tweet_id)
+            if created_at is None:
+                raise self._malformed(f"{where} has no created_at and a pre-snowflake id", payload)
+            extra["created_at_source"] = "snowflake"
+        else:
+            try:
+                created_at = (
+                    datetime.fromisoformat(raw_created) if isinstance(raw_created, str) else None
+                )
+            except ValueError:
+                created_at = None
+            if created_at is None or created_at.tzinfo is None:
+                raise self._malformed(
+                    f"{where}.created_at {raw_created!r} is not an ISO 8601 UTC timestamp", payload
+                )
+            created_at = created_at.astimezone(UTC)
+
+        author_id = tweet.get("author_id")
+        if author_id is not None and not isinstance(author_id, str):
+            raise self._malformed(f"{where}.author_id is not a string", payload)
+        username = users.get(author_id, {}).get("username") if author_id else None
+        if username is not None and not isinstance(username, str):
+            raise self._malformed(f"includes.users[{author_id}].username is not a string", payload)
+
+        history = tweet.get("edit_history_tweet_ids", [tweet_id])
+        if not (isinstance(history, list) and all(isinstance(h, str) for h in history)):
+            raise self._malformed(f"{where}.edit_history_tweet_ids is not a list of ids", payload)
+        extra["edit_history_tweet_ids"] = list(history)
+
+        attachments = tweet.get("attachments", {})
+        keys = attachments.get("media_keys", []) if isinstance(attachments, Mapping) else None
+        if not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+            raise self._malformed(f"{where}.attachments.media_keys is not a list of keys", payload)
+        extra["media"] = [
+            {
+                "media_key": key,
+                "type": media.get(key, {}).get("type"),
+                "url": media.get(key, {}).get("url"),
+                "alt_text": _clean_opt(media.get(key, {}).get("alt_text")),
+                "preview_image_url": media.get(key, {}).get("preview_image_url"),
+            }
+            for key in keys
+        ]
+
+        refs = tweet.get("referenced_tweets", [])
+        if not (
+            isinstance(refs, list)
+            and all(
+                isinstance(r, Mapping)
+                and isinstance(r.get("id"), str)
+                and isinstance(r.get("type"), str)
+                for r in refs
+            )
+        ):
+            raise self._malformed(
+                f"{where}.referenced_tweets is not a list of {{type, id}}", payload
+            )
+        extra["referenced_tweets"] = [{"type": r["type"], "id": r["id"]} for r in refs]
+        for name in ("lang", "conversation_id"):
+            if isinstance(tweet.get(name), str):
+                extra[name] = tweet[name]
+
+        url = (
+            f"https://x.com/{username}/status/{tweet_id}"
+            if username
+            else f"https://x.com/i/web/status/{tweet_id}"
+        )
+        return PulledPost(
+            external_id=tweet_id,
+            text=text,
+            created_at=created_at,
+            author_id=author_id,
+            author_handle=username,
+            url=url,
+            extra=extra,
+        )

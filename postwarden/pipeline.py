@@ -1,0 +1,306 @@
+"""The monitoring cycle as plain functions: the DAG's tasks and the CLI's `run` both call these.
+
+Nothing here imports Airflow. Each function takes and returns ids or small frozen results, so the
+DAG's XComs carry ids only and every step is testable on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from connectors.base import Connector, Cursor, Page
+from connectors.errors import AuthExpired, ConnectorError, RateLimited, TransientError
+from connectors.registry import build_connector
+from detectors.base import Finding, Severity
+from postwarden.credentials import CredentialSource, MissingConnection, from_environment
+from postwarden.routing import choose_reviewer
+from postwarden.settings import Settings, get_settings
+from storage import crud
+from storage.db import get_engine, session_scope
+from storage.models import Account, AccountState, Person, Post, ReviewItem, Role
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PullResult:
+    """What one account's pull did; also what `accounts health` later shows."""
+
+    account_id: int
+    state: AccountState | str
+    new: int = 0
+    changed: int = 0
+    pages: int = 0
+    reads: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    scanned: int = 0
+    findings: int = 0
+    items_opened: int = 0
+    items_updated: int = 0
+    failed_post_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+def _engine(settings: Settings) -> Engine:
+    return get_engine(settings.resolved_database_url)
+
+
+# --- listing -----------------------------------------------------------------------------------
+
+
+def list_accounts(settings: Settings | None = None) -> list[int]:
+    """Ids of active accounts with a recorded Headteacher approval (section 4): nothing else."""
+    settings = settings or get_settings()
+    with session_scope(_engine(settings)) as session:
+        return crud.pullable_account_ids(session)
+
+
+# --- pulling -----------------------------------------------------------------------------------
+
+
+def _fetch_with_retry(
+    connector: Connector[Cursor], request: object, *, attempts: int, base_delay: float
+) -> object:
+    """Bounded retries with exponential backoff and full jitter, for transient faults only."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return connector.fetch(request)  # type: ignore[arg-type]
+        except TransientError:
+            if attempt == attempts:
+                raise
+            time.sleep(random.uniform(0, base_delay * 2 ** (attempt - 1)))
+    raise AssertionError("unreachable")
+
+
+def pull_account(
+    account_id: int,
+    *,
+    settings: Settings | None = None,
+    credentials: CredentialSource = from_environment,
+    retry_attempts: int = 3,
+    retry_base_delay: float = 1.0,
+) -> PullResult:
+    """Pull what is new for one account; never raises for platform or data faults.
+
+    Each page's posts and the cursor that follows them are stored in one transaction, so a crash
+    between pages re-pulls at most one page and an upsert makes that harmless.
+    """
+    settings = settings or get_settings()
+    engine = _engine(settings)
+    with session_scope(engine) as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            return PullResult(account_id, "missing", error=f"no account {account_id}")
+        if not (account.active and account.is_approved):
+            # Section 4: never pull an unapproved or deactivated account, whatever asked for it.
+            return PullResult(account_id, "skipped", error="not active and approved (section 4)")
+        now = utcnow()
+        if account.deferred_until and account.deferred_until > now:
+            return PullResult(account_id, AccountState.DEFERRED, error="rate-limited until reset")
+        snapshot = Account.model_validate(account.model_dump())
+
+    def finish(state: AccountState, error: str | None = None, **kw: object) -> PullResult:
+        with session_scope(engine) as session:
+            acc = session.get(Account, account_id)
+            assert acc is not None
+            crud.record_pull(session, account=acc, state=state, error=error, **kw)  # type: ignore[arg-type]
+        if error:
+            log.warning("account %s: %s: %s", account_id, state, error)
+        return PullResult(account_id, state, error=error)
+
+    try:
+        creds = credentials(snapshot.conn_id)
+        connector = build_connector(snapshot, creds, settings)
+        cursor = connector.cursor_type.from_json(snapshot.cursor)
+    except MissingConnection as exc:
+        return finish(AccountState.NEEDS_REAUTH, str(exc))
+    except (ValueError, TypeError) as exc:
+        return finish(AccountState.FAILED, f"cannot start pull: {exc}")
+
+    new = changed = reads = pages = 0
+    token: str | None = None
+    try:
+        while pages < settings.max_pages_per_cycle:
+            payload = _fetch_with_retry(
+                connector,
+                connector.request(cursor, token),
+                attempts=retry_attempts,
+                base_delay=retry_base_delay,
+            )
+            page: Page = connector.parse_page(payload)
+            cursor = connector.advance(cursor, page)
+            pages += 1
+            reads += page.reads
+            with session_scope(engine) as session:
+                acc = session.get(Account, account_id)
+                assert acc is not None
+                n, c = crud.upsert_posts(session, account=acc, posts=page.posts)
+                new, changed = new + n, changed + c
+                crud.record_pull(
+                    session,
+                    account=acc,
+                    state=AccountState.OK,
+                    posts=n,
+                    reads=page.reads,
+                    cursor=cursor.to_json(),
+                )
+            token = page.next_page
+            if not token:
+                break
+    except RateLimited as exc:
+        with session_scope(engine) as session:
+            acc = session.get(Account, account_id)
+            assert acc is not None
+            crud.record_pull(
+                session,
+                account=acc,
+                state=AccountState.DEFERRED,
+                error=str(exc),
+                deferred_until=exc.reset_at,
+            )
+        return PullResult(account_id, AccountState.DEFERRED, new, changed, pages, reads, str(exc))
+    except AuthExpired as exc:
+        r = finish(AccountState.NEEDS_REAUTH, f"re-authorisation needed: {exc}")
+        return PullResult(account_id, r.state, new, changed, pages, reads, r.error)
+    except ConnectorError as exc:
+        r = finish(AccountState.FAILED, f"{type(exc).__name__}: {exc}")
+        return PullResult(account_id, r.state, new, changed, pages, reads, r.error)
+    except Exception as exc:  # a bug or surprise in one account must not stop the others
+        log.exception("account %s: unexpected failure", account_id)
+        r = finish(AccountState.FAILED, f"unexpected {type(exc).__name__}: {exc}")
+        return PullResult(account_id, r.state, new, changed, pages, reads, r.error)
+    log.info("account %s: %d new, %d edited, %d pages", account_id, new, changed, pages)
+    return PullResult(account_id, AccountState.OK, new, changed, pages, reads)
+
+
+# --- detecting and routing ---------------------------------------------------------------------
+
+
+class Stack(Protocol):
+    """The face of `detectors.stack.DetectorStack` the pipeline needs (tests pass fakes)."""
+
+    def detect_many(self, texts: Sequence[str]) -> list[list[Finding]]: ...
+
+
+def load_stack(settings: Settings) -> Stack:
+    from detectors.stack import DetectorStack
+
+    return DetectorStack.from_settings(settings)  # type: ignore[return-value]
+
+
+def _detect_batch(stack: Stack, texts: list[str]) -> list[list[Finding] | None]:
+    """Batch first; if the batch fails, isolate the hostile post so the rest are still scanned."""
+    try:
+        return list(stack.detect_many(texts))
+    except Exception:
+        log.exception("batch detection failed; retrying post by post")
+    out: list[list[Finding] | None] = []
+    for text in texts:
+        try:
+            out.append(stack.detect_many([text])[0])
+        except Exception:
+            log.exception("detection failed for one post")
+            out.append(None)
+    return out
+
+
+def scan_pending(
+    *,
+    settings: Settings | None = None,
+    stack: Stack | None = None,
+    load: Callable[[Settings], Stack] = load_stack,
+) -> ScanResult:
+    """Scan every post whose current text is unscanned, store findings and open review items."""
+    settings = settings or get_settings()
+    engine = _engine(settings)
+    threshold = settings.review_min_severity
+    scanned = n_findings = opened = updated = 0
+    failed: list[int] = []
+    after_id = 0
+    while True:
+        with session_scope(engine) as session:
+            posts = crud.posts_to_scan(session, limit=settings.detect_batch_size, after_id=after_id)
+            if not posts:
+                break
+            after_id = posts[-1].id or after_id
+            stack = stack or load(settings)
+            results = _detect_batch(stack, [p.text or "" for p in posts])
+            for post, findings in zip(posts, results, strict=True):
+                if findings is None:
+                    failed.append(post.id)  # type: ignore[arg-type]
+                    continue
+                crud.replace_findings(session, post=post, findings=findings)
+                scanned += 1
+                n_findings += len(findings)
+                due = [f for f in findings if Severity(f.severity).rank >= threshold.rank]
+                if not due:
+                    continue
+                _, was_opened = _route(session, post=post, findings=due, settings=settings)
+                opened += was_opened
+                updated += not was_opened
+    return ScanResult(scanned, n_findings, opened, updated, tuple(failed))
+
+
+def _route(
+    session: Session, *, post: Post, findings: list[Finding], settings: Settings
+) -> tuple[ReviewItem, bool]:
+    """Open or refresh the post's one review item, assigned per sections 4, 5 and 12."""
+    account = session.get(Account, post.account_id)
+    assert account is not None
+    creator = session.get(Person, account.creator_id) if account.creator_id else None
+    author = crud.person_by_handle(session, platform=post.platform, handle=post.author_handle)
+
+    def with_role(role: Role) -> Sequence[Person]:
+        return crud.people_with_role(session, role=role)
+
+    route = choose_reviewer(
+        account=account, creator=creator, author=author, people_with_role=with_role
+    )
+    severity = Severity.highest([f.severity for f in findings])
+    return crud.open_or_update_item(
+        session,
+        post=post,
+        severity=severity,
+        assignee_id=route.assignee_id,
+        reason=route.reason,
+        due_in=timedelta(hours=settings.due_hours(severity)),
+    )
+
+
+def run_cycle(
+    *,
+    settings: Settings | None = None,
+    credentials: CredentialSource = from_environment,
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> tuple[list[PullResult], ScanResult]:
+    """One whole cycle without a scheduler: pull every account, then scan and route."""
+    settings = settings or get_settings()
+    results = []
+    ids = list_accounts(settings)
+    progress(f"pulling {len(ids)} approved account(s)")
+    for account_id in ids:
+        result = pull_account(account_id, settings=settings, credentials=credentials)
+        progress(
+            f"  account {account_id}: {result.state} (+{result.new} new, {result.changed} edited)"
+            + (f" — {result.error}" if result.error else "")
+        )
+        results.append(result)
+    scan = scan_pending(settings=settings)
+    progress(
+        f"scanned {scan.scanned} post(s): {scan.findings} finding(s), "
+        f"{scan.items_opened} review item(s) opened, {scan.items_updated} updated"
+    )
+    return results, scan

@@ -1,0 +1,48 @@
+"""DAG integrity: imports cleanly, touches no database, connection or network at parse time."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+
+from postwarden.airflow_env import REPO_DAGS
+
+
+def _forbid(name: str):  # type: ignore[no-untyped-def]
+    def boom(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError(f"{name} used while parsing DAG files")
+
+    return boom
+
+
+@pytest.fixture
+def dagbag(monkeypatch: pytest.MonkeyPatch) -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    import postwarden.credentials
+    import storage.db
+
+    monkeypatch.setattr(socket.socket, "connect", _forbid("network"))
+    monkeypatch.setattr(storage.db, "get_engine", _forbid("the Postwarden database"))
+    monkeypatch.setattr(postwarden.credentials, "from_environment", _forbid("a connection"))
+    monkeypatch.setattr(postwarden.credentials, "from_airflow", _forbid("a connection"))
+    return DagBag(dag_folder=str(REPO_DAGS))
+
+
+def test_no_import_errors(dagbag: Any) -> None:
+    assert dagbag.import_errors == {}
+    assert "postwarden_monitor" in dagbag.dag_ids
+
+
+def test_monitor_shape(dagbag: Any) -> None:
+    dag = dagbag.dags["postwarden_monitor"]
+    assert {t.task_id for t in dag.tasks} == {"list_accounts", "pull", "scan"}
+    assert dag.max_active_runs == 1 and dag.catchup is False
+    assert dag.schedule == "*/15 * * * *"
+    assert all(t.retries >= 2 for t in dag.tasks), "every task retries"
+    pull = dag.get_task("pull")
+    assert type(pull).__name__.endswith("MappedOperator"), "pull is mapped over accounts"
+    assert dag.get_task("scan").trigger_rule == "all_done"
+    assert dag.get_task("scan").upstream_task_ids == {"pull"}

@@ -1,0 +1,164 @@
+"""Personal data in UK school posts: what Presidio finds, and how it maps to the policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.base import Finding, Severity
+from detectors.presidio_pii import (
+    DETECTOR_NAME,
+    ENTITIES,
+    POLICY_BY_ENTITY,
+    PresidioPiiDetector,
+    UkEmailRecognizer,
+    UkPhoneRecognizer,
+    build_registry,
+)
+from detectors.stack import DetectorStack
+
+CONTRACT_KEYS = {"type", "start", "end", "score", "section", "severity", "explanation"}
+
+
+def _spans(text: str, findings: list[Finding]) -> set[tuple[str, str]]:
+    return {(f.type, text[f.start : f.end]) for f in findings}
+
+
+# (post, entity type, the exact text the span must cover)
+FOUND = [
+    ("Call Mrs Jones on 07700 900123 about the trip", "PHONE_NUMBER", "07700 900123"),
+    ("Ring the office on 0161 496 0000 to book a place.", "PHONE_NUMBER", "0161 496 0000"),
+    ("WhatsApp +44 7700 900123 for tickets to the summer fair", "PHONE_NUMBER", "+44 7700 900123"),
+    ("Lost property? Text 07911 123456 and we'll sort it", "PHONE_NUMBER", "07911 123456"),
+    ("International callers: 0044 7700 900456", "PHONE_NUMBER", "0044 7700 900456"),
+    ("Office hours (0161) 496-0000, Mon-Fri", "PHONE_NUMBER", "(0161) 496-0000"),
+    ("Any questions, email parent@example.com", "EMAIL_ADDRESS", "parent@example.com"),
+    ("Forms to office@stmarys.sch.uk by Friday please", "EMAIL_ADDRESS", "office@stmarys.sch.uk"),
+    ("Contact head@oakfield.bolton.sch.uk", "EMAIL_ADDRESS", "head@oakfield.bolton.sch.uk"),
+    ("Amelia Watson from Year 2 won the spelling bee!", "PERSON", "Amelia Watson"),
+    ("Huge well done to Oliver Smith for his reading award", "PERSON", "Oliver Smith"),
+    ("Our Year 6 pupils visited Leeds and York this week", "LOCATION", "Leeds"),
+]
+
+
+@pytest.mark.parametrize(("text", "entity", "covered"), FOUND)
+def test_finds_personal_data_in_uk_posts(
+    stack: DetectorStack, text: str, entity: str, covered: str
+) -> None:
+    assert (entity, covered) in _spans(text, stack.detect(text))
+
+
+# Digits that are not phone numbers, and text that is not an e-mail address.
+NOT_FOUND = [
+    ("The 2023-24 season raised £12,500 (12500 pounds!)", "PHONE_NUMBER"),
+    ("Class of 2024 - see you in Year 7", "PHONE_NUMBER"),
+    ("ISBN 978 0 14 118776 1 is this week's class read", "PHONE_NUMBER"),
+    ("Registered charity no. 1168754", "PHONE_NUMBER"),
+    ("Sports day is on 12/07/2024 at 14:30", "PHONE_NUMBER"),
+    ("Follow us @StMarysPri for updates", "EMAIL_ADDRESS"),
+    ("Ask for a@b.c at reception", "EMAIL_ADDRESS"),
+]
+
+
+@pytest.mark.parametrize(("text", "entity"), NOT_FOUND)
+def test_does_not_flag_ordinary_numbers_or_handles(
+    stack: DetectorStack, text: str, entity: str
+) -> None:
+    assert entity not in {f.type for f in stack.detect(text)}
+
+
+@pytest.mark.parametrize(
+    ("entity", "section", "severity"),
+    [
+        ("PERSON", "8.4", Severity.LOW),
+        ("LOCATION", "8.4", Severity.LOW),
+        ("PHONE_NUMBER", "8.7", Severity.MEDIUM),
+        ("EMAIL_ADDRESS", "8.7", Severity.MEDIUM),
+    ],
+)
+def test_policy_table(entity: str, section: str, severity: Severity) -> None:
+    ref = POLICY_BY_ENTITY[entity]
+    assert (ref.section, ref.severity) == (section, severity)
+    assert f"section {section}" in ref.explanation.lower()
+
+
+def test_policy_table_covers_exactly_the_requested_entities() -> None:
+    assert set(ENTITIES) == {"PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "LOCATION"}
+    assert set(POLICY_BY_ENTITY) == set(ENTITIES)
+
+
+def test_pupil_wording_for_person() -> None:
+    assert "pupil" in POLICY_BY_ENTITY["PERSON"].explanation
+
+
+POST = (
+    "Amelia Watson from Year 2 won the spelling bee! "
+    "Call Mrs Jones on 07700 900123 or email office@stmarys.sch.uk"
+)
+
+
+def test_findings_carry_policy_fields_and_never_quote_the_text(stack: DetectorStack) -> None:
+    findings = stack.detect(POST)
+    assert {f.type for f in findings} >= {"PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS"}
+    for f in findings:
+        ref = POLICY_BY_ENTITY[f.type]
+        assert (f.section, f.severity, f.explanation) == (
+            ref.section,
+            ref.severity,
+            ref.explanation,
+        )
+        assert f.detector == DETECTOR_NAME == "presidio"
+        assert 0.0 < f.score <= 1.0
+        assert POST[f.start : f.end] not in f.explanation
+        assert set(f.to_contract()) == CONTRACT_KEYS
+
+
+def test_registry_holds_only_the_chosen_recognizers() -> None:
+    registry = build_registry()
+    names = sorted(type(r).__name__ for r in registry.recognizers)
+    assert names == ["SpacyRecognizer", "UkEmailRecognizer", "UkPhoneRecognizer"]
+    assert not any(getattr(r, "COUNTRY_CODE", None) == "us" for r in registry.recognizers)
+    assert not any(name.startswith("Us") for name in names)
+
+
+def test_analyzer_supports_only_the_requested_entities(stack: DetectorStack) -> None:
+    (detector,) = [d for d in stack.detectors if isinstance(d, PresidioPiiDetector)]
+    assert set(detector.analyzer.get_supported_entities("en")) == set(ENTITIES)
+
+
+def test_uk_digits_do_not_trigger_us_entities(stack: DetectorStack) -> None:
+    # Presidio's default registry reports US_DRIVER_LICENSE / US_BANK_NUMBER on strings like these.
+    text = "Trip code 123456789 and booking ref A1234567 for Year 5"
+    assert all(f.type in ENTITIES for f in stack.detect(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("07700 900123", ["07700 900123"]),  # drama range: possible, not "valid"
+        ("+44 7700 900123", ["+44 7700 900123"]),
+        ("0161 496 0000", ["0161 496 0000"]),
+        ("0800 123 4567", ["0800 123 4567"]),
+        ("+1 212 555 0199 in New York", ["+1 212 555 0199"]),  # valid foreign numbers too
+        ("2023-24", []),
+        ("12500", []),
+        ("0161", []),  # too short to be a number on its own
+    ],
+)
+def test_uk_phone_recognizer(text: str, expected: list[str]) -> None:
+    results = UkPhoneRecognizer().analyze(text, ["PHONE_NUMBER"])
+    assert [text[r.start : r.end] for r in results] == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "valid"),
+    [
+        ("office@stmarys.sch.uk", True),  # *.sch.uk is itself a public suffix
+        ("press@gov.uk", True),
+        ("parent@example.com", True),
+        ("someone@school.org.uk", True),
+        ("a@b.c", False),
+        ("x@nowhere.invalidtld", False),
+    ],
+)
+def test_uk_email_validation(address: str, valid: bool) -> None:
+    assert UkEmailRecognizer().validate_result(address) is valid
