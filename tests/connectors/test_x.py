@@ -38,7 +38,13 @@ from connectors.x import (
 )
 from postwarden.sandbox import SandboxServer
 
-FIXTURES = Path(os.environ.get("POSTWARDEN_X_FIXTURES", "/work/shared/fixtures/x-api-v2"))
+# ../shared sits beside the clone (CI too); never copied into the repo.
+FIXTURES = Path(
+    os.environ.get(
+        "POSTWARDEN_X_FIXTURES",
+        Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x-api-v2",
+    )
+)
 # Recorded answers whose `data` is a list of tweets, and those whose `data` is one object.
 TWEET_LISTS = [
     "test_client_get_home_timeline.0.json",

@@ -25,7 +25,13 @@ import requests
 from postwarden.sandbox import DEMO_DATASET, DatasetError, SandboxServer
 from postwarden.sandbox.x_api import DEMO_BEARER_TOKEN, snowflake_ms
 
-FIXTURES = Path(os.environ.get("POSTWARDEN_X_FIXTURES", "/work/shared/fixtures/x-api-v2"))
+# ../shared sits beside the clone (CI too); never copied into the repo.
+FIXTURES = Path(
+    os.environ.get(
+        "POSTWARDEN_X_FIXTURES",
+        Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x-api-v2",
+    )
+)
 OAKFIELD, RIVERSIDE, HUGHES, DRAMA = (f"150000000000000000{i}" for i in range(1, 5))
 AUTH = {"Authorization": f"Bearer {DEMO_BEARER_TOKEN}"}
 ALL_FIELDS = {
