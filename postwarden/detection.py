@@ -41,13 +41,15 @@ def run_detect(
     output_path: Path,
     *,
     stack: DetectorStack,
-    err: TextIO = sys.stderr,
+    err: TextIO | None = None,
     batch_size: int | None = None,
 ) -> DetectReport:
     """Score every valid line of `input_path` into `output_path` ("-" means stdin/stdout).
 
-    `batch_size` defaults to the stack's (the `detect_batch_size` setting).
+    `batch_size` defaults to the stack's (the `detect_batch_size` setting). `err` defaults to the
+    stderr of the moment of the call (not of import), so a redirected stderr gets the errors.
     """
+    err = err if err is not None else sys.stderr
     size = batch_size or stack.batch_size
     if size < 1:
         raise ValueError("batch_size must be at least 1")

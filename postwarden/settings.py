@@ -47,6 +47,19 @@ class Settings(BaseSettings):
     due_hours_high: int = Field(default=24, ge=1)
     due_hours_medium: int = Field(default=72, ge=1)
     due_hours_low: int = Field(default=168, ge=1)
+    shard_size: int = Field(
+        default=50, ge=1, description="Accounts per mapped pull task (raised to fit max_map_length)."
+    )
+    pool_slots_per_platform: int = Field(
+        default=4, ge=1, description="Slots of each platform's Airflow pool: concurrent pulls."
+    )
+    retention_days_closed: int = Field(
+        default=90, ge=0, description="Days after closing an item before its text is purged."
+    )
+    housekeeping_schedule: str = Field(
+        default="@daily", description="Cron of the postwarden_housekeeping DAG."
+    )
+    log_format: str = Field(default="json", description="Log lines: json, or console for humans.")
 
     @property
     def resolved_database_url(self) -> str:
