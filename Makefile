@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	test -x $(UV) || $(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(UV) pip install --quiet -p $(BIN)/python -e '.[dev]'
+	command -v tesseract >/dev/null || (apt-get update -qq && apt-get install -y -qq tesseract-ocr)
+	test -x /usr/bin/chromium && command -v chromedriver >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)  # review UI browser tests
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)  # compose schema (tests/test_compose.py)
 	touch $(STAMP)
 
 install: $(STAMP)

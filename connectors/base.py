@@ -5,14 +5,19 @@ A pull repeats `request(cursor, page_token)` -> `fetch(request)` (the only I/O) 
 stores each page's posts and the cursor `advance` returned for it in one transaction, so a cursor
 must be resumable mid-pagination (X: `since_id` plus the `until_id` still to read). A crash
 re-pulls at most one page (at least once) and the idempotent upsert duplicates nothing.
+
+Two optional I/O methods sit beside `fetch`: `lookup(ids)` (`DeletionAware`: which stored posts
+the platform no longer has) and `fetch_media(url)` (`MediaAware`: an image's bytes, capped, for
+the image detectors). `PulledPost.extra` keys `kind`, `parent_id` and `root_id` place a comment
+in its thread, and `previous_ids` names the posts an edit replaces (see `storage.connector_crud`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 
@@ -71,6 +76,15 @@ class Credentials:
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What asking the platform about stored posts found: the ids it no longer has."""
+
+    missing: frozenset[str] = frozenset()
+    reads: int = 0
+    requests: int = 0
+
+
 class Connector(Protocol, Generic[C]):
     """What the pipeline calls; implementations keep everything but `fetch` free of I/O."""
 
@@ -91,4 +105,26 @@ class Connector(Protocol, Generic[C]):
 
     def advance(self, cursor: C, page: Page) -> C:
         """The cursor once this page is stored (pure)."""
+        ...
+
+
+class DeletionAware(Protocol):
+    """A connector that can tell which stored posts are gone upstream.
+
+    `deletion_window`: how far back posts are re-checked besides those with an open review item
+    (None: only those, for platforms that bill reads).
+    """
+
+    deletion_window: ClassVar[timedelta | None]
+
+    def lookup(self, external_ids: Sequence[str]) -> Lookup:
+        """I/O: which of these ids the platform no longer has (deleted, not merely hidden)."""
+        ...
+
+
+class MediaAware(Protocol):
+    """A connector that can fetch a post's media bytes (capped) for image detectors."""
+
+    def fetch_media(self, url: str) -> Any:
+        """I/O: `connectors.http.Media` for one URL from a post's `extra["media"]`."""
         ...

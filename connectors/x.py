@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import requests
 import tweepy
 
-from connectors.base import Credentials, Cursor, Page, PulledPost
+from connectors.base import Credentials, Cursor, Lookup, Page, PulledPost
 from connectors.errors import (
     AuthExpired,
     ConnectorError,
@@ -28,6 +28,7 @@ from connectors.errors import (
     RateLimited,
     TransientError,
 )
+from connectors.http import Media, RewritingSession, download, media_url
 
 X_HOST = "https://api.twitter.com"  # hard-coded in tweepy's BaseClient.request
 TWITTER_EPOCH_MS = 1288834974657  # snowflake time zero
@@ -139,20 +140,11 @@ def floor_id(moment: datetime) -> str | None:
 # --- HTTP ---------------------------------------------------------------------------------------
 
 
-class _XSession(requests.Session):
+class _XSession(RewritingSession):
     """Sends tweepy's fixed `https://api.twitter.com` to `base_url`, with a timeout tweepy omits."""
 
     def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__()
-        self.base_url = base_url
-        self.timeout = timeout
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(url, str) and url.startswith(X_HOST + "/"):
-            url = self.base_url + url[len(X_HOST) :]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        return super().request(method, url, *args, **kwargs)
+        super().__init__(base_url, timeout, hosts=(X_HOST,))
 
 
 def _api_messages(exc: tweepy.HTTPException) -> str:
@@ -169,6 +161,9 @@ class XConnector:
 
     platform: ClassVar[str] = "x"
     cursor_type: ClassVar[type[Cursor]] = XCursor
+    # X bills every post a lookup returns: only posts with an open review item are re-checked.
+    deletion_window: ClassVar[timedelta | None] = None
+    LOOKUP_BATCH: ClassVar[int] = 100  # ids per GET /2/tweets
 
     def __init__(
         self,
@@ -179,6 +174,7 @@ class XConnector:
         max_results: int = 100,
         start_time: datetime | None = None,
         timeout: float = 10.0,
+        media_max_bytes: int = 10 * 1024 * 1024,
     ) -> None:
         if not _DIGITS.match(user_id):
             raise ValueError(f"X user_id must be a numeric id string, got {user_id!r}")
@@ -197,6 +193,7 @@ class XConnector:
         self.max_results = max_results
         self.start_time = start_time
         self.timeout = timeout
+        self.media_max_bytes = media_max_bytes
         self.endpoint = f"GET /2/users/{user_id}/tweets"
         install_log_redaction()
         self._client = tweepy.Client(bearer_token=credentials.secret, return_type=dict)
@@ -277,9 +274,42 @@ class XConnector:
 
     def fetch(self, request: Mapping[str, Any]) -> Any:
         """One page over HTTP; every failure becomes a `ConnectorError` naming the endpoint."""
-        endpoint = self.endpoint
+        return self._call(self._client.get_users_tweets, request, self.endpoint)
+
+    def lookup(self, external_ids: Sequence[str]) -> Lookup:
+        """Which stored posts X no longer has (`GET /2/tweets?ids=`, 100 a call).
+
+        Only X's resource-not-found error counts as deleted: a suspended or protected author's
+        post is hidden, not gone. Every post returned is a billed read.
+        """
+        missing: set[str] = set()
+        reads = requests_made = 0
+        for start in range(0, len(external_ids), self.LOOKUP_BATCH):
+            batch = list(external_ids[start : start + self.LOOKUP_BATCH])
+            payload = self._call(self._client.get_tweets, {"ids": batch}, "GET /2/tweets")
+            requests_made += 1
+            if not isinstance(payload, Mapping):
+                raise self._malformed("lookup answer is not an object", payload)
+            data = payload.get("data") or []
+            reads += len(data) if isinstance(data, list) else 0
+            for error in payload.get("errors") or []:
+                if (
+                    isinstance(error, Mapping)
+                    and str(error.get("type", "")).endswith("/resource-not-found")
+                    and error.get("resource_id") in batch
+                ):
+                    missing.add(str(error["resource_id"]))
+        return Lookup(missing=frozenset(missing), reads=reads, requests=requests_made)
+
+    def fetch_media(self, url: str) -> Media:
+        """An attached image's bytes (`pbs.twimg.com`), capped, through this connector's session."""
+        session = self._client.session
+        assert isinstance(session, RewritingSession)
+        return download(session, media_url(session, url), max_bytes=self.media_max_bytes)
+
+    def _call(self, method: Any, request: Mapping[str, Any], endpoint: str) -> Any:
         try:
-            return self._client.get_users_tweets(**request)
+            return method(**request)
         except tweepy.TooManyRequests as exc:
             reset_at = (
                 datetime.fromtimestamp(exc.reset_time, UTC)
@@ -404,6 +434,8 @@ class XConnector:
         if not (isinstance(history, list) and all(isinstance(h, str) for h in history)):
             raise self._malformed(f"{where}.edit_history_tweet_ids is not a list of ids", payload)
         extra["edit_history_tweet_ids"] = list(history)
+        if len(history) > 1 and history[-1] == tweet_id:
+            extra["previous_ids"] = list(history[:-1])  # an edit: the stored post is renamed
 
         attachments = tweet.get("attachments", {})
         keys = attachments.get("media_keys", []) if isinstance(attachments, Mapping) else None

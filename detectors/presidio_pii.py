@@ -1,7 +1,10 @@
-"""Personal data in a post (names, places, phone numbers, e-mail addresses) via Presidio.
+"""Personal data in a post via Presidio: names, places, contact details and UK identifiers.
 
 Only the recognizers this trust needs are registered: Presidio's defaults include US ones
-(driver licence, SSN, bank numbers) that fire on ordinary UK digits.
+(driver licence, SSN, bank numbers) that fire on ordinary UK digits. Names come from the
+social-tuned NER through `SocialPersonRecognizer`, so @handles, #hashtags and URLs are never
+people. A phone number or mailbox that is plainly the school's own is reported at low severity,
+so the review queue is not flooded with the office's number.
 """
 
 from __future__ import annotations
@@ -20,13 +23,28 @@ from presidio_analyzer import (
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
     EmailRecognizer,
+    IbanRecognizer,
     PhoneRecognizer,
     SpacyRecognizer,
 )
 
 from detectors.base import Finding, Severity
+from detectors.cues import cues
+from detectors.names import PostView, view
 from detectors.nlp import LANGUAGE, offline_tld_extractor
+from detectors.recognizers import (
+    DateOfBirthRecognizer,
+    SocialPersonRecognizer,
+    UkBankAccountRecognizer,
+    UkNhsRecognizer,
+    UkNinoRecognizer,
+    UkPostcodeRecognizer,
+    UkUlnRecognizer,
+    UkUpnRecognizer,
+)
+from detectors.social import overlaps
 
 DETECTOR_NAME: Final = "presidio"
 
@@ -78,6 +96,112 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
                 "An email address appears in this post. Section 8.7 of the Social Media Policy "
                 "requires posts to respect data protection law: unless it is the school's own "
                 "published address, a person's email address must not be posted."
+            ),
+        ),
+        "UK_POSTCODE": PolicyRef(
+            section="8.4",
+            severity=Severity.LOW,
+            explanation=(
+                "A postcode appears in this post. Section 8.4 of the Social Media Policy forbids "
+                "anything that could be linked to a pupil, including their home: check that it "
+                "is the school's own address and not where a pupil or family lives."
+            ),
+        ),
+        "UK_NINO": PolicyRef(
+            section="8.7",
+            severity=Severity.HIGH,
+            explanation=(
+                "A National Insurance number appears in this post. Section 8.7 of the Social "
+                "Media Policy requires posts to respect data protection law, and section 10 warns "
+                "against posting details that enable identity theft: remove it now."
+            ),
+        ),
+        "UK_NHS": PolicyRef(
+            section="8.7",
+            severity=Severity.HIGH,
+            explanation=(
+                "An NHS number (checksum verified) appears in this post. It is health data: "
+                "section 8.7 of the Social Media Policy requires posts to respect data "
+                "protection law. Remove it now."
+            ),
+        ),
+        "UK_BANK_ACCOUNT": PolicyRef(
+            section="8.7",
+            severity=Severity.MEDIUM,
+            explanation=(
+                "A sort code and account number appear in this post. Section 10 of the Social "
+                "Media Policy warns against posting bank details and section 8.7 requires data "
+                "protection: unless these are the school's own published details, remove them."
+            ),
+        ),
+        "IBAN_CODE": PolicyRef(
+            section="8.7",
+            severity=Severity.MEDIUM,
+            explanation=(
+                "An international bank account number (checksum verified) appears in this post. "
+                "Section 10 of the Social Media Policy warns against posting bank details and "
+                "section 8.7 requires data protection: unless it is the school's own published "
+                "account, remove it."
+            ),
+        ),
+        "CREDIT_CARD": PolicyRef(
+            section="8.7",
+            severity=Severity.HIGH,
+            explanation=(
+                "A payment card number (checksum verified) appears in this post. Section 8.7 of "
+                "the Social Media Policy requires posts to respect data protection law: remove it "
+                "now and tell the card holder."
+            ),
+        ),
+        "DATE_OF_BIRTH": PolicyRef(
+            section="8.7",
+            severity=Severity.MEDIUM,
+            explanation=(
+                "A date of birth appears in this post. Section 10 of the Social Media Policy "
+                "warns against posting dates of birth and section 8.7 requires data protection; "
+                "if it is a pupil's, section 8.4 forbids it outright."
+            ),
+        ),
+        "UK_UPN": PolicyRef(
+            section="8.4",
+            severity=Severity.HIGH,
+            explanation=(
+                "A Unique Pupil Number (check letter verified) appears in this post. It "
+                "identifies one pupil, which section 8.4 of the Social Media Policy forbids: "
+                "remove it now."
+            ),
+        ),
+        "UK_ULN": PolicyRef(
+            section="8.4",
+            severity=Severity.HIGH,
+            explanation=(
+                "A Unique Learner Number (checksum verified) appears in this post. It "
+                "identifies one pupil, which section 8.4 of the Social Media Policy forbids: "
+                "remove it now."
+            ),
+        ),
+    }
+)
+
+# The same types, when the wording shows they are the school's own published contact details.
+SCHOOL_OWN: Final[Mapping[str, PolicyRef]] = MappingProxyType(
+    {
+        "PHONE_NUMBER": PolicyRef(
+            section="8.7",
+            severity=Severity.LOW,
+            explanation=(
+                "A phone number appears beside words such as office or enquiries, so it is "
+                "probably the school's published number. Section 8.7 of the Social Media Policy "
+                "only concerns it if it is in fact a person's own number."
+            ),
+        ),
+        "EMAIL_ADDRESS": PolicyRef(
+            section="8.7",
+            severity=Severity.LOW,
+            explanation=(
+                "An email address with a role mailbox name (office, admin, enquiries...) appears "
+                "in this post, probably the school's published address. Section 8.7 of the "
+                "Social Media Policy only concerns it if it is in fact a person's own address."
             ),
         ),
     }
@@ -164,12 +288,22 @@ class UkEmailRecognizer(EmailRecognizer):
 
 
 def build_registry() -> RecognizerRegistry:
-    """The explicit recognizer list: spaCy NER for names and places, UK phone, e-mail."""
+    """The explicit recognizer list: names, places, contact details and UK identifiers."""
     return RecognizerRegistry(
         recognizers=[
-            SpacyRecognizer(supported_language=LANGUAGE, supported_entities=["PERSON", "LOCATION"]),
+            SocialPersonRecognizer(),
+            SpacyRecognizer(supported_language=LANGUAGE, supported_entities=["LOCATION"]),
             UkPhoneRecognizer(),
             UkEmailRecognizer(),
+            UkPostcodeRecognizer(),
+            UkNinoRecognizer(),
+            UkNhsRecognizer(),
+            UkBankAccountRecognizer(),
+            IbanRecognizer(supported_language=LANGUAGE),
+            CreditCardRecognizer(supported_language=LANGUAGE),
+            DateOfBirthRecognizer(),
+            UkUpnRecognizer(),
+            UkUlnRecognizer(),
         ],
         supported_languages=[LANGUAGE],
     )
@@ -191,12 +325,45 @@ class PresidioPiiDetector:
         results = self.analyzer.analyze(
             text=text, language=LANGUAGE, entities=list(ENTITIES), nlp_artifacts=artifacts
         )
-        return [to_finding(result) for result in results]
+        post = view(text, artifacts)
+        return [
+            to_finding(result, policy_ref(result, post))
+            for result in results
+            if not (
+                result.entity_type == "LOCATION" and overlaps(result.start, result.end, post.social)
+            )
+        ]
 
 
-def to_finding(result: RecognizerResult) -> Finding:
+def policy_ref(result: RecognizerResult, post: PostView) -> PolicyRef:
+    """The policy row for a result, lowered for the school's own published contact details."""
+    kind = result.entity_type
+    if kind == "PHONE_NUMBER" and _school_phone(post, result.start, result.end):
+        return SCHOOL_OWN[kind]
+    if kind == "EMAIL_ADDRESS" and _role_mailbox(post.text[result.start : result.end]):
+        return SCHOOL_OWN[kind]
+    return POLICY_BY_ENTITY[kind]
+
+
+def _school_phone(post: PostView, start: int, end: int) -> bool:
+    """Office words in the same sentence, no person named there, and not a mobile number."""
+    digits = "".join(c for c in post.text[start:end] if c.isdigit())
+    if digits.startswith(("07", "447", "00447")):
+        return False
+    s, e = post.sentence_of(start)
+    if any(s <= n.start < e for n in post.names):
+        return False
+    return cues().office_words.search(post.text[s:e]) is not None
+
+
+def _role_mailbox(address: str) -> bool:
+    local = address.split("@", 1)[0].lower()
+    return local in cues().role_mailboxes or local.replace(".", "") in cues().role_mailboxes
+
+
+def to_finding(result: RecognizerResult, ref: PolicyRef | None = None) -> Finding:
     """A Presidio result as a policy finding (type, span and score kept as Presidio gave them)."""
-    ref = POLICY_BY_ENTITY[result.entity_type]
+    ref = ref or POLICY_BY_ENTITY[result.entity_type]
     return Finding(
         type=result.entity_type,
         start=result.start,

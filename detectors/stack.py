@@ -1,23 +1,47 @@
 """Every detector over many posts, with spaCy run once per post and shared by all detectors.
 
-spaCy is the expensive step (about 99% of `detect_many`'s time on ~200-character posts), so the
-stack computes the NLP artifacts once per post, in batches, and hands the same artifacts to each
-detector. A new detector (policy rules, UK identifiers...) is one more object with a
-`detect(text, artifacts)` method.
+spaCy is the expensive step, so the stack computes the NLP artifacts once per post, in batches,
+and hands the same artifacts to each detector. A new detector (policy rules, UK identifiers...)
+is one more object with a `detect(text, artifacts)` method; one that needs to know the account
+(rosters, staff) also has `detect_for(text, artifacts, knowledge)`.
+
+Per-account context: `detect_many(texts, contexts)` takes one `DetectionContext` per post; the
+stack's knowledge loader turns each distinct context into an `AccountKnowledge` (roster digests,
+staff names, allowlist) once per call, and findings a reviewer allowlisted for that account are
+dropped. Large calls are spread over a pool of forked worker processes (setting
+`detect_workers`), each holding the same loaded stack.
 """
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
 import re
+import weakref
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 
 from detectors.base import Finding
+from detectors.knowledge import (
+    NO_KNOWLEDGE,
+    AccountKnowledge,
+    DetectionContext,
+    KnowledgeLoader,
+    database_loader,
+    no_knowledge,
+)
 from detectors.nlp import LANGUAGE, load_nlp_engine
 from detectors.presidio_pii import PresidioPiiDetector
+from detectors.pupil_identification import PupilIdentificationDetector
+from detectors.pupils_discussed import PupilsDiscussedDetector
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from postwarden.settings import Settings
@@ -27,6 +51,8 @@ if TYPE_CHECKING:
 # batches are capped in characters so one huge input cannot exhaust a small server.
 MAX_CHUNK_CHARS: Final = 10_000
 MAX_BATCH_CHARS: Final = 50_000
+# Below this many posts (or chunks) in one call, the worker pool's IPC costs more than it saves.
+MIN_PARALLEL_UNITS: Final = 24
 
 # spaCy's tokenizer encodes text to UTF-8 and raises on lone surrogates (possible in JSON input
 # via "\ud800" escapes). Replacing each with U+FFFD keeps every offset unchanged.
@@ -43,8 +69,22 @@ class ArtifactDetector(Protocol):
         ...
 
 
+@runtime_checkable
+class KnowledgeDetector(ArtifactDetector, Protocol):
+    """A detector that also reads what is known about the post's account (roster, staff)."""
+
+    def detect_for(
+        self, text: str, artifacts: NlpArtifacts, knowledge: AccountKnowledge
+    ) -> list[Finding]:
+        """Findings for `text` posted on an account described by `knowledge`."""
+        ...
+
+
 class DetectorStack:
     """Loads the NLP engine and detectors once; scores posts in spaCy batches."""
+
+    # `postwarden.pipeline` passes per-post contexts to stacks that say they take them.
+    takes_contexts: Final = True
 
     def __init__(
         self,
@@ -52,12 +92,19 @@ class DetectorStack:
         detectors: Sequence[ArtifactDetector],
         *,
         batch_size: int = 64,
+        knowledge: KnowledgeLoader = no_knowledge,
+        workers: int = 1,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
         self.nlp_engine = nlp_engine
         self.detectors: tuple[ArtifactDetector, ...] = tuple(detectors)
         self.batch_size = batch_size
+        self.knowledge = knowledge
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> DetectorStack:
@@ -66,27 +113,149 @@ class DetectorStack:
             from postwarden.settings import get_settings
 
             settings = get_settings()
-        engine = load_nlp_engine(settings.spacy_model)
-        return cls(engine, [PresidioPiiDetector(engine)], batch_size=settings.detect_batch_size)
+        from detectors.policy import policy_detectors
+
+        engine = load_nlp_engine(settings.spacy_model, social_ner=settings.social_ner)
+        detectors = [
+            PresidioPiiDetector(engine),
+            PupilIdentificationDetector(),
+            PupilsDiscussedDetector(),
+            *policy_detectors(settings.packs_dir),
+        ]
+        return cls(
+            engine,
+            detectors,
+            batch_size=settings.detect_batch_size,
+            knowledge=database_loader(settings),
+            workers=settings.detect_workers,
+        )
 
     def detect(self, text: str) -> list[Finding]:
         """Findings for one post (prefer `detect_many` for several: it batches spaCy)."""
         return self.detect_many([text])[0]
 
-    def detect_many(self, texts: Sequence[str]) -> list[list[Finding]]:
-        """Findings per post, in input order; each list sorted by (start, end, type)."""
+    def detect_many(
+        self,
+        texts: Sequence[str],
+        contexts: Sequence[DetectionContext | None] | None = None,
+    ) -> list[list[Finding]]:
+        """Findings per post, in input order; each list sorted by (start, end, type).
+
+        `contexts`, when given, has one entry per post (None: nothing known about that post).
+        """
+        if contexts is not None and len(contexts) != len(texts):
+            raise ValueError(f"{len(contexts)} contexts for {len(texts)} texts")
+        knowledge = self._knowledge_per_post(len(texts), contexts)
+        units = list(_units(texts))
+        size = self.batch_size
+        if self.workers > 1 and len(units) >= MIN_PARALLEL_UNITS:
+            size = min(size, -(-len(units) // self.workers))  # at least one batch per worker
+        batches = list(_batches(iter(units), size, MAX_BATCH_CHARS))
         found: list[list[Finding]] = [[] for _ in texts]
-        for batch in _batches(_units(texts), self.batch_size, MAX_BATCH_CHARS):
-            processed = self.nlp_engine.process_batch(
-                [unit.text for unit in batch], language=LANGUAGE, batch_size=len(batch)
+        for unit, findings in self._score(batches, knowledge):
+            found[unit.index].extend(_shifted(f, unit.offset) for f in findings)
+        return [
+            _dedupe_and_sort(_allowed(text, findings, knowledge[i]))
+            for i, (text, findings) in enumerate(zip(texts, found, strict=True))
+        ]
+
+    def _knowledge_per_post(
+        self, n: int, contexts: Sequence[DetectionContext | None] | None
+    ) -> list[AccountKnowledge]:
+        if contexts is None:
+            return [NO_KNOWLEDGE] * n
+        loaded = self.knowledge({c for c in contexts if c is not None})
+        return [loaded.get(c, NO_KNOWLEDGE) if c is not None else NO_KNOWLEDGE for c in contexts]
+
+    def _score(
+        self, batches: list[list[_Unit]], knowledge: list[AccountKnowledge]
+    ) -> Iterator[tuple[_Unit, list[Finding]]]:
+        """(unit, findings) for every unit: in this process, or spread over the worker pool."""
+        if self.workers < 2 or len(batches) < 2 or not _can_fork():
+            for batch in batches:
+                yield from self.score_batch(batch, knowledge)
+            return
+        pool = self._worker_pool()
+        try:
+            futures: list[Future[list[tuple[_Unit, list[Finding]]]]] = [
+                pool.submit(
+                    _score_in_worker,
+                    id(self),
+                    batch,
+                    {u.index: knowledge[u.index] for u in batch},
+                )
+                for batch in batches
+            ]
+            for future in futures:
+                yield from future.result()
+        except BrokenProcessPool:
+            self.close()  # a worker died (out of memory?): the next call starts a fresh pool
+            raise
+
+    def score_batch(
+        self,
+        batch: Sequence[_Unit],
+        knowledge: Sequence[AccountKnowledge] | dict[int, AccountKnowledge],
+    ) -> list[tuple[_Unit, list[Finding]]]:
+        """One spaCy batch through every detector (runs in a worker when the pool is used)."""
+        processed = self.nlp_engine.process_batch(
+            [unit.text for unit in batch], language=LANGUAGE, batch_size=len(batch)
+        )
+        out = []
+        for unit, (_, artifacts) in zip(batch, processed, strict=True):
+            known = knowledge[unit.index]
+            findings: list[Finding] = []
+            for detector in self.detectors:
+                if known is not NO_KNOWLEDGE and isinstance(detector, KnowledgeDetector):
+                    findings.extend(detector.detect_for(unit.text, artifacts, known))
+                else:
+                    findings.extend(detector.detect(unit.text, artifacts))
+            out.append((unit, findings))
+        return out
+
+    def _worker_pool(self) -> ProcessPoolExecutor:
+        """Forked workers that inherit this loaded stack (no reloading, shared pages)."""
+        if self._pool is None:
+            _STACKS[id(self)] = self
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("fork")
             )
-            for unit, (_, artifacts) in zip(batch, processed, strict=True):
-                for detector in self.detectors:
-                    found[unit.index].extend(
-                        _shifted(finding, unit.offset)
-                        for finding in detector.detect(unit.text, artifacts)
-                    )
-        return [_dedupe_and_sort(findings) for findings in found]
+            weakref.finalize(self, _shutdown, self._pool, id(self))
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes, if any (they also stop when the stack is collected)."""
+        if self._pool is not None:
+            _shutdown(self._pool, id(self))
+            self._pool = None
+
+
+# Stacks with a worker pool, by id: forked workers find theirs here. Weak, so a stack that is no
+# longer used is collected and its `weakref.finalize` stops the workers.
+_STACKS: weakref.WeakValueDictionary[int, DetectorStack] = weakref.WeakValueDictionary()
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and os.name == "posix"
+
+
+def _score_in_worker(
+    stack_id: int, batch: list[_Unit], knowledge: dict[int, AccountKnowledge]
+) -> list[tuple[_Unit, list[Finding]]]:
+    """Runs in a forked worker: the stack was registered before the fork."""
+    return _STACKS[stack_id].score_batch(batch, knowledge)
+
+
+def _shutdown(pool: ProcessPoolExecutor, stack_id: int) -> None:
+    pool.shutdown(wait=True, cancel_futures=True)
+    _STACKS.pop(stack_id, None)
+
+
+def _allowed(text: str, findings: list[Finding], knowledge: AccountKnowledge) -> list[Finding]:
+    """Drop findings whose phrase reviewers allowlisted for this account."""
+    if not knowledge.allowlist:
+        return findings
+    return [f for f in findings if not knowledge.allows(f.type, text[f.start : f.end])]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,11 @@ from typing import Annotated
 import typer
 from sqlmodel import Session, select
 
+from detectors.roster_cli import allowlist_app, roster_app
+from postwarden.accounts_cli import register as register_account_commands
+from postwarden.evaluate import eval_command
+from postwarden.ops_cli import ops_app
+from postwarden.review_cli import review_tasks, serve, users_app
 from postwarden.settings import get_settings
 from storage import crud
 from storage.db import default_engine, migrate, session_scope
@@ -35,6 +40,14 @@ app.add_typer(people_app, name="people")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(review_app, name="review")
 app.add_typer(schools_app, name="schools")
+register_account_commands(accounts_app)  # postwarden/accounts_cli.py: health, pull, inbox
+app.add_typer(ops_app, name="ops")  # postwarden/ops_cli.py
+app.command("eval")(eval_command)
+app.add_typer(users_app, name="users")  # postwarden/review_cli.py
+app.add_typer(roster_app, name="roster")  # detectors/roster_cli.py
+app.add_typer(allowlist_app, name="allowlist")
+app.command("serve")(serve)
+app.command("review-tasks")(review_tasks)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -254,8 +267,10 @@ def demo(
     keep_sandbox: Annotated[
         bool, typer.Option(help="leave the sandbox serving after the cycle")
     ] = False,
+    serve: Annotated[bool, typer.Option(help="then serve the review UI until Ctrl-C")] = True,
 ) -> None:
-    """Seed the demo trust, start the sandbox, run one cycle through Airflow, list review items."""
+    """Seed the demo trust, start the sandbox, run one cycle through Airflow, list review items,
+    print a log-in for every role and serve the review UI."""
     from postwarden.demo import run_demo
 
-    sys.exit(run_demo(keep_sandbox=keep_sandbox))
+    sys.exit(run_demo(keep_sandbox=keep_sandbox, serve=serve))

@@ -1,4 +1,7 @@
-"""The demo trust: two schools, every role, four X accounts (one unapproved), one cycle via Airflow.
+"""The demo trust: two schools, every role, accounts on every platform, one cycle via Airflow.
+
+Four X accounts (one never approved), a Facebook Page, an Instagram account, two blogs, a Bluesky
+account and two staff groups' exports (WhatsApp, Facebook group) dropped into their inboxes.
 
 Seeding is idempotent, so `make demo` can be run again: a second cycle pulls nothing new (the
 cursors moved) and opens nothing twice.
@@ -9,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import typer
 from sqlmodel import Session, select
@@ -48,6 +52,8 @@ class DemoAccount:
     creator_email: str
     conn_id: str
     approver_email: str | None  # None: never approved, so never pulled (section 4)
+    platform: Platform = Platform.X
+    login: str | None = None  # a Connection's login (Bluesky handle, a blog's Basic auth user)
 
 
 ACCOUNTS = [
@@ -89,6 +95,40 @@ ACCOUNTS = [
     ),
 ]
 
+# One account on every other platform the sandbox serves (postwarden/sandbox/data/demo.json), and
+# the staff groups' exports (postwarden/sandbox/data/exports/, staged into their inboxes). Seeded
+# by `seed_platforms`, apart from `seed`, whose X-only trust other tests count on.
+PLATFORM_ACCOUNTS = [
+    *(
+        DemoAccount(ext, handle, kind, school, creator, conn, head, platform, login)
+        for ext, handle, kind, school, creator, conn, head, platform, login in [
+            ("104000000000001", "Oakfield Primary School", AccountKind.OFFICIAL,
+             "Oakfield Primary School", "p.shah@oakfield.example", "fb_oakfield_page",
+             "head@oakfield.example", Platform.FACEBOOK, None),
+            ("17841400000000002", "riverside.academy", AccountKind.OFFICIAL,
+             "Riverside Academy", "b.fox@riverside.example", "ig_riverside_academy",
+             "head@riverside.example", Platform.INSTAGRAM, None),
+            ("https://oakfield.example/blogs/oakfield-news/feed.xml", "Oakfield Primary News",
+             AccountKind.OFFICIAL, "Oakfield Primary School", "p.shah@oakfield.example",
+             "blog_oakfield_news", "head@oakfield.example", Platform.BLOG, "demo"),
+            ("https://riverside.example/blogs/riverside-sixth-form/feed.xml",
+             "Riverside Sixth Form Blog", AccountKind.WORK_SITE, "Riverside Academy",
+             "b.fox@riverside.example", "blog_riverside_sixth_form", "head@riverside.example",
+             Platform.BLOG, None),
+            ("did:plc:riversideacademy0001", "riverside-academy.bsky.social",
+             AccountKind.OFFICIAL, "Riverside Academy", "b.fox@riverside.example",
+             "bsky_riverside_academy", "head@riverside.example", Platform.BLUESKY,
+             "riverside-academy.bsky.social"),
+            ("oakfield-staff-room", "Oakfield Staff Room (WhatsApp)", AccountKind.EMPLOYEE_GROUP,
+             "Oakfield Primary School", "p.shah@oakfield.example", "", "head@oakfield.example",
+             Platform.WHATSAPP_EXPORT, None),
+            ("oakfield-staff-social", "Oakfield Staff Social (Facebook group)",
+             AccountKind.EMPLOYEE_GROUP, "Oakfield Primary School", "c.dunn@oakfield.example",
+             "", "head@oakfield.example", Platform.FACEBOOK_GROUP_EXPORT, None),
+        ]
+    ),
+]
+
 # Ben Fox has left Riverside: his account's items go to the Director of IT. Owen Hughes posts as
 # MrHughesPE himself, so he may not review those posts (section 5).
 INACTIVE = {"b.fox@riverside.example"}
@@ -117,10 +157,30 @@ def seed(session: Session) -> None:
     for email, handles in HANDLES.items():
         for platform, handle in handles:
             crud.add_handle(session, person_id=people[email].id, platform=platform, handle=handle)  # type: ignore[arg-type]
-    for spec in ACCOUNTS:
+    _add_accounts(session, ACCOUNTS, schools, people)
+
+
+def seed_platforms(session: Session) -> int:
+    """Add the demo's Facebook, Instagram, blog, Bluesky and group export accounts (after
+    `seed`); each once, so an older demo database gains them too. Returns how many were added."""
+    people = {p.email: p for p in session.exec(select(Person)).all() if p.email}
+    schools = {n: crud.get_or_create_school(session, name=n, urn=urn) for n, urn in SCHOOLS}
+    existing = {(str(a.platform), a.external_id) for a in session.exec(select(Account)).all()}
+    missing = [s for s in PLATFORM_ACCOUNTS if (str(s.platform), s.external_id) not in existing]
+    _add_accounts(session, missing, schools, people)
+    return len(missing)
+
+
+def _add_accounts(
+    session: Session,
+    specs: list[DemoAccount],
+    schools: dict[str, Any],
+    people: dict[str, Person],
+) -> None:
+    for spec in specs:
         account = crud.create_account(
             session,
-            platform=Platform.X,
+            platform=spec.platform,
             external_id=spec.external_id,
             handle=spec.handle,
             kind=spec.kind,
@@ -137,15 +197,40 @@ def seed(session: Session) -> None:
             )
 
 
+def stage_exports(*, session_factory: Any, settings: Settings) -> int:
+    """Drop each demo group's sample export into its inbox, unless it was ingested already."""
+    from connectors.registry import default_inbox
+    from postwarden.sandbox.exports import DEMO_INBOX_FILES, drop
+    from storage import connector_crud
+
+    staged = 0
+    with session_factory() as session:
+        for account in session.exec(select(Account)).all():
+            sample = DEMO_INBOX_FILES.get(account.external_id)
+            if sample is None or connector_crud.inbox_files(session, account_id=account.id):
+                continue
+            drop(default_inbox(settings, account), sample.name, sample)
+            staged += 1
+    return staged
+
+
 def demo_connections(sandbox_url: str) -> dict[str, dict[str, object]]:
     """Airflow Connections (as AIRFLOW_CONN_* JSON) pointing every demo account at the sandbox."""
     return {
-        spec.conn_id: {"conn_type": "http", "host": sandbox_url, "password": SANDBOX_TOKEN}
-        for spec in ACCOUNTS
+        spec.conn_id: {
+            "conn_type": "http",
+            "host": sandbox_url,
+            "password": SANDBOX_TOKEN,
+            **({"login": spec.login} if spec.login else {}),
+        }
+        for spec in [*ACCOUNTS, *PLATFORM_ACCOUNTS]
+        if spec.conn_id  # exports and public feeds without one need no Connection
     }
 
 
-def run_demo(*, keep_sandbox: bool = False, settings: Settings | None = None) -> int:
+def run_demo(
+    *, keep_sandbox: bool = False, settings: Settings | None = None, serve: bool = False
+) -> int:
     """Everything `make demo` promises; returns a process exit code."""
     from postwarden.cli import print_items
     from postwarden.sandbox.server import SandboxServer
@@ -158,14 +243,17 @@ def run_demo(*, keep_sandbox: bool = False, settings: Settings | None = None) ->
     engine = get_engine(url)
     with session_scope(engine) as session:
         seed(session)
+        seed_platforms(session)
         n_accounts = len(session.exec(select(Account)).all())
     echo(
         f"    demo trust seeded: {len(SCHOOLS)} schools, {len(TRUST_PEOPLE)} people, "
         f"{n_accounts} accounts"
     )
 
+    staged = stage_exports(session_factory=lambda: session_scope(engine), settings=settings)
+    echo(f"    {staged} group export file(s) dropped into their inboxes")
     with SandboxServer(tokens={SANDBOX_TOKEN}) as sandbox:
-        echo(f"2/4 sandbox serving X API v2 at {sandbox.url}")
+        echo(f"2/4 sandbox serving X, Graph, blog feed and Bluesky APIs at {sandbox.url}")
         env = airflow_env(settings, connections=demo_connections(sandbox.url))
         # The sandbox's history is older than a live backfill window: take all of it.
         env["POSTWARDEN_BACKFILL_DAYS"] = "3650"
@@ -195,7 +283,9 @@ def run_demo(*, keep_sandbox: bool = False, settings: Settings | None = None) ->
                 f"{account.reads_spent} reads"
             )
     echo("\nSee them again with: .venv/bin/postwarden review list")
-    return 0
+    from postwarden.review_demo import review_demo  # log-ins for every role, then the UI
+
+    return review_demo(settings, serve=serve)
 
 
 def _wait_forever() -> None:

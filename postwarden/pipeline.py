@@ -10,7 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
@@ -18,10 +18,19 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from connectors.base import Connector, Cursor, Page
-from connectors.errors import AuthExpired, ConnectorError, RateLimited, TransientError
-from connectors.registry import build_connector
+from connectors.errors import (
+    AuthExpired,
+    ConnectorError,
+    MalformedPayload,
+    RateLimited,
+    TransientError,
+)
+from connectors.registry import build_connector, resolve_credentials
 from detectors.base import Finding, Severity
+from detectors.knowledge import DetectionContext
+from postwarden import pull_steps
 from postwarden.credentials import CredentialSource, MissingConnection, from_environment
+from postwarden.housekeeping import drop_unflagged_text
 from postwarden.routing import choose_reviewer
 from postwarden.settings import Settings, get_settings
 from storage import crud
@@ -122,7 +131,7 @@ def pull_account(
         return PullResult(account_id, state, error=error)
 
     try:
-        creds = credentials(snapshot.conn_id)
+        creds = resolve_credentials(snapshot, credentials)
         connector = build_connector(snapshot, creds, settings)
         cursor = connector.cursor_type.from_json(snapshot.cursor)
     except MissingConnection as exc:
@@ -147,7 +156,7 @@ def pull_account(
             with session_scope(engine) as session:
                 acc = session.get(Account, account_id)
                 assert acc is not None
-                n, c = crud.upsert_posts(session, account=acc, posts=page.posts)
+                n, c = pull_steps.store_page(session, account=acc, page=page)
                 new, changed = new + n, changed + c
                 crud.record_pull(
                     session,
@@ -176,14 +185,54 @@ def pull_account(
         r = finish(AccountState.NEEDS_REAUTH, f"re-authorisation needed: {exc}")
         return PullResult(account_id, r.state, new, changed, pages, reads, r.error)
     except ConnectorError as exc:
+        if isinstance(exc, MalformedPayload):
+            pull_steps.record_malformed(engine, account_id, exc)
         r = finish(AccountState.FAILED, f"{type(exc).__name__}: {exc}")
         return PullResult(account_id, r.state, new, changed, pages, reads, r.error)
     except Exception as exc:  # a bug or surprise in one account must not stop the others
         log.exception("account %s: unexpected failure", account_id)
         r = finish(AccountState.FAILED, f"unexpected {type(exc).__name__}: {exc}")
         return PullResult(account_id, r.state, new, changed, pages, reads, r.error)
+    pull_steps.check_deletions(connector, account_id, engine, settings)
     log.info("account %s: %d new, %d edited, %d pages", account_id, new, changed, pages)
     return PullResult(account_id, AccountState.OK, new, changed, pages, reads)
+
+
+@dataclass(frozen=True, slots=True)
+class ShardResult:
+    """What pulling one shard did: counts only (the DAG's XCom stays small)."""
+
+    accounts: int = 0
+    ok: int = 0
+    deferred: int = 0
+    failed: int = 0
+    new: int = 0
+    changed: int = 0
+    reads: int = 0
+
+
+def pull_shard(
+    account_ids: Sequence[int],
+    *,
+    settings: Settings | None = None,
+    credentials: CredentialSource = from_environment,
+) -> ShardResult:
+    """Pull a shard's accounts one after another (`postwarden.sharding` made the shard).
+
+    `pull_account` records every platform fault on its account and never raises for one, so
+    one account's failure never costs the rest of the shard.
+    """
+    settings = settings or get_settings()
+    ok = deferred = failed = new = changed = reads = 0
+    for account_id in account_ids:
+        r = pull_account(account_id, settings=settings, credentials=credentials)
+        ok += r.state == AccountState.OK
+        deferred += r.state == AccountState.DEFERRED
+        failed += r.state not in (AccountState.OK, AccountState.DEFERRED)
+        new, changed, reads = new + r.new, changed + r.changed, reads + r.reads
+    result = ShardResult(len(account_ids), ok, deferred, failed, new, changed, reads)
+    log.info("shard pulled", extra=asdict(result))
+    return result
 
 
 # --- detecting and routing ---------------------------------------------------------------------
@@ -201,16 +250,27 @@ def load_stack(settings: Settings) -> Stack:
     return DetectorStack.from_settings(settings)  # type: ignore[return-value]
 
 
-def _detect_batch(stack: Stack, texts: list[str]) -> list[list[Finding] | None]:
+def _detect(
+    stack: Stack, texts: list[str], contexts: list[DetectionContext] | None
+) -> list[list[Finding]]:
+    """Per-account context (rosters, allowlists) goes to stacks that take it (DetectorStack)."""
+    if contexts is not None and getattr(stack, "takes_contexts", False):
+        return stack.detect_many(texts, contexts=contexts)  # type: ignore[call-arg]
+    return stack.detect_many(texts)
+
+
+def _detect_batch(
+    stack: Stack, texts: list[str], contexts: list[DetectionContext] | None = None
+) -> list[list[Finding] | None]:
     """Batch first; if the batch fails, isolate the hostile post so the rest are still scanned."""
     try:
-        return list(stack.detect_many(texts))
+        return list(_detect(stack, texts, contexts))
     except Exception:
         log.exception("batch detection failed; retrying post by post")
     out: list[list[Finding] | None] = []
-    for text in texts:
+    for i, text in enumerate(texts):
         try:
-            out.append(stack.detect_many([text])[0])
+            out.append(_detect(stack, [text], contexts[i : i + 1] if contexts else None)[0])
         except Exception:
             log.exception("detection failed for one post")
             out.append(None)
@@ -222,10 +282,17 @@ def scan_pending(
     settings: Settings | None = None,
     stack: Stack | None = None,
     load: Callable[[Settings], Stack] = load_stack,
+    credentials: CredentialSource = from_environment,
+    fetch_media: MediaFetcher | None = None,
 ) -> ScanResult:
-    """Scan every post whose current text is unscanned, store findings and open review items."""
+    """Scan every post whose current text is unscanned, store findings and open review items.
+
+    Images a post carries are fetched through its account's connector (hence `credentials`),
+    scanned with the same stack and dropped: only their findings are kept.
+    """
     settings = settings or get_settings()
     engine = _engine(settings)
+    fetch_media = fetch_media or media_fetcher(settings, credentials)
     threshold = settings.review_min_severity
     scanned = n_findings = opened = updated = 0
     failed: list[int] = []
@@ -237,21 +304,64 @@ def scan_pending(
                 break
             after_id = posts[-1].id or after_id
             stack = stack or load(settings)
-            results = _detect_batch(stack, [p.text or "" for p in posts])
-            for post, findings in zip(posts, results, strict=True):
+            contexts = [DetectionContext(account_id=p.account_id) for p in posts]
+            results = _detect_batch(stack, [p.text or "" for p in posts], contexts)
+            for post, findings, context in zip(posts, results, contexts, strict=True):
                 if findings is None:
                     failed.append(post.id)  # type: ignore[arg-type]
                     continue
+                findings = findings + _image_findings(stack, post, context, fetch_media)
                 crud.replace_findings(session, post=post, findings=findings)
                 scanned += 1
                 n_findings += len(findings)
                 due = [f for f in findings if Severity(f.severity).rank >= threshold.rank]
                 if not due:
+                    # Minimisation: nobody will review it, so keep ids and hash, not text.
+                    drop_unflagged_text(session, post=post)
                     continue
                 _, was_opened = _route(session, post=post, findings=due, settings=settings)
                 opened += was_opened
                 updated += not was_opened
     return ScanResult(scanned, n_findings, opened, updated, tuple(failed))
+
+
+MediaFetcher = Callable[[int], Sequence[bytes]]
+
+
+def media_fetcher(settings: Settings, credentials: CredentialSource) -> MediaFetcher:
+    """Image bytes of a stored post, fetched through its account's own connector."""
+
+    def fetch(post_id: int) -> list[bytes]:
+        from postwarden.pull_steps import fetch_post_media
+
+        media = fetch_post_media(post_id, settings=settings, credentials=credentials)
+        return [m.data for m in media]
+
+    return fetch
+
+
+def _image_findings(
+    stack: Stack, post: Post, context: DetectionContext, fetch: MediaFetcher
+) -> list[Finding]:
+    """Findings from the post's images (EXIF location, a named child's face, text in the
+    picture). A picture that cannot be fetched or read costs its findings, never the post's."""
+    from detectors.images import ImageScanError, scan_image
+
+    def text_detector(text: str) -> list[Finding]:
+        return _detect(stack, [text], [context])[0]
+
+    try:
+        images = fetch(post.id)  # type: ignore[arg-type]
+    except Exception as exc:
+        log.warning("post %s: images not fetched: %s", post.id, type(exc).__name__)
+        return []
+    found: list[Finding] = []
+    for data in images:
+        try:
+            found.extend(scan_image(data, caption=post.text or "", text_detector=text_detector))
+        except ImageScanError as exc:
+            log.warning("post %s: image not scanned: %s", post.id, exc)
+    return found
 
 
 def _route(
@@ -266,8 +376,14 @@ def _route(
     def with_role(role: Role) -> Sequence[Person]:
         return crud.people_with_role(session, role=role)
 
+    from postwarden.review_actions import concerns_for  # section 5: whom the post concerns
+
     route = choose_reviewer(
-        account=account, creator=creator, author=author, people_with_role=with_role
+        account=account,
+        creator=creator,
+        author=author,
+        people_with_role=with_role,
+        concerns=concerns_for(session, post=post, account=account),
     )
     severity = Severity.highest([f.severity for f in findings])
     return crud.open_or_update_item(
@@ -298,7 +414,7 @@ def run_cycle(
             + (f" — {result.error}" if result.error else "")
         )
         results.append(result)
-    scan = scan_pending(settings=settings)
+    scan = scan_pending(settings=settings, credentials=credentials)
     progress(
         f"scanned {scan.scanned} post(s): {scan.findings} finding(s), "
         f"{scan.items_opened} review item(s) opened, {scan.items_updated} updated"

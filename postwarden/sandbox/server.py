@@ -1,5 +1,8 @@
 """The sandbox HTTP server: platform routes, switchable faults, a request log and a control API.
 
+Platforms: X API v2 (`/2/`), the Graph API for Facebook Pages and Instagram (`/v24.0/`), blog
+feeds (`/blogs/`), Bluesky XRPC (`/xrpc/`) and generated media (`/media/`).
+
 Tests run it in-process (`with SandboxServer() as sb:`); `postwarden sandbox` runs `serve()`.
 Platform modules (X today) provide data, routes and error shapes; this module owns everything
 platform-neutral: the socket, `/_sandbox/` control endpoints, faults and the request log.
@@ -7,12 +10,14 @@ platform-neutral: the socket, `/_sandbox/` control endpoints, faults and the req
 Control API (no auth; it binds 127.0.0.1 by default and is a test double, not a service):
     GET    /_sandbox/health                     {"status": "ok", "platforms": [...]}
     GET    /_sandbox/faults                     {"faults": [fault, ...]}
-    POST   /_sandbox/faults                     {"path", "mode", "times"?, "delay"?, "reset_in"?}
+    POST   /_sandbox/faults                     {"path", "mode", "times"?, "delay"?, "reset_in"?,
+                                                 "after"?}
     DELETE /_sandbox/faults                     {"cleared": n}
     GET    /_sandbox/requests[?path=<prefix>]   {"count": n, "requests": [entry, ...]}
     DELETE /_sandbox/requests                   {"cleared": n}
     POST   /_sandbox/reset                      reload the dataset, clear faults and the log
-    ...plus each platform's own, e.g. /_sandbox/x/tweets (see `x_api.XApi.control_routes`).
+    ...plus each platform's own, e.g. /_sandbox/x/tweets (see `x_api.XApi.control_routes`),
+    /_sandbox/graph/..., /_sandbox/feeds/..., /_sandbox/bluesky/...
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
+from postwarden.sandbox.bluesky_api import BlueskyApi
 from postwarden.sandbox.dataset import (
     DEMO_DATASET,
     METADATA_KEYS,
@@ -36,6 +42,9 @@ from postwarden.sandbox.dataset import (
     check_top_level,
     read_dataset,
 )
+from postwarden.sandbox.feeds_api import FeedsApi
+from postwarden.sandbox.graph_api import GraphApi
+from postwarden.sandbox.media_api import MediaApi
 from postwarden.sandbox.routing import (
     Request,
     Response,
@@ -63,7 +72,9 @@ class Fault:
     times: int | None = 1
     delay: float | None = None  # `timeout` only; default: the server's `timeout_delay`
     reset_in: int = DEFAULT_RESET_IN  # `429` only: seconds until `x-rate-limit-reset`
+    after: int = 0  # let this many matching requests through first (e.g. fault page 2 only)
     hits: int = 0
+    seen: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +83,7 @@ class Fault:
             "times": self.times,
             "delay": self.delay,
             "reset_in": self.reset_in,
+            "after": self.after,
             "hits": self.hits,
         }
 
@@ -80,7 +92,7 @@ class Fault:
         """Validate a control-API body; ValueError says what is wrong."""
         if not isinstance(body, Mapping):
             raise ValueError("fault must be a JSON object")
-        extra = set(body) - {"path", "mode", "times", "delay", "reset_in"}
+        extra = set(body) - {"path", "mode", "times", "delay", "reset_in", "after"}
         if extra:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(extra))}")
         path, mode = body.get("path"), body.get("mode")
@@ -105,7 +117,10 @@ class Fault:
         reset_in = body.get("reset_in", DEFAULT_RESET_IN)
         if not isinstance(reset_in, int) or isinstance(reset_in, bool) or reset_in < 0:
             raise ValueError("fault 'reset_in' must be a whole number of seconds >= 0")
-        return cls(path=path, mode=mode, times=times, delay=delay, reset_in=reset_in)
+        after = body.get("after", 0)
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise ValueError("fault 'after' must be a whole number of requests >= 0")
+        return cls(path=path, mode=mode, times=times, delay=delay, reset_in=reset_in, after=after)
 
 
 class SandboxApp:
@@ -121,7 +136,17 @@ class SandboxApp:
         self.dataset = dataset
         self.timeout_delay = timeout_delay
         self.x = XApi(tokens)
-        self.platforms: tuple[SandboxPlatform, ...] = (self.x,)
+        self.graph = GraphApi(tokens)
+        self.feeds = FeedsApi(tokens)
+        self.bluesky = BlueskyApi()
+        self.media = MediaApi()
+        self.platforms: tuple[SandboxPlatform, ...] = (
+            self.x,
+            self.graph,
+            self.feeds,
+            self.bluesky,
+            self.media,
+        )
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
@@ -181,6 +206,9 @@ class SandboxApp:
         with self._lock:
             for fault in self._faults:
                 if path.startswith(fault.path):
+                    fault.seen += 1
+                    if fault.seen <= fault.after:
+                        continue
                     fault.hits += 1
                     if fault.times is not None:
                         fault.times -= 1
@@ -429,8 +457,16 @@ class SandboxServer:
         *,
         delay: float | None = None,
         reset_in: int = DEFAULT_RESET_IN,
+        after: int = 0,
     ) -> dict[str, Any]:
-        body = {"path": path, "mode": mode, "times": times, "delay": delay, "reset_in": reset_in}
+        body = {
+            "path": path,
+            "mode": mode,
+            "times": times,
+            "delay": delay,
+            "reset_in": reset_in,
+            "after": after,
+        }
         return self.app.add_fault(Fault.from_body(body)).as_dict()
 
     def clear_faults(self) -> int:
@@ -455,8 +491,25 @@ class SandboxServer:
     def delete_tweet(self, tweet_id: str) -> bool:
         return self.app.x.delete_tweet(tweet_id)
 
+    def edit_tweet(self, tweet_id: str, text: str) -> dict[str, Any]:
+        """X's edit: a new id whose `edit_history_tweet_ids` lists the old ones."""
+        return self.app.x.edit_tweet(tweet_id, text)
+
     def tweets_of(self, user_id: str) -> list[dict[str, Any]]:
         return self.app.x.tweets_of(user_id)
+
+    def upstream_ids(self, platform: str, external_id: str) -> list[str]:
+        """Sorted ids a complete pull of this account must store (posts, comments, items)."""
+        if platform == "x":
+            return sorted(t["id"] for t in self.tweets_of(external_id))
+        if platform in ("facebook", "instagram"):
+            return self.app.graph.ids_of(external_id)
+        if platform == "blog":
+            slug = external_id.rstrip("/").split("/")[-2]  # .../blogs/<slug>/feed.xml
+            return sorted(i["guid"] for i in self.app.feeds.items_of(slug))
+        if platform == "bluesky":
+            return self.app.bluesky.uris_of(external_id)
+        raise ValueError(f"the sandbox does not serve {platform!r}")
 
     def requests(self, path_prefix: str | None = None) -> list[dict[str, Any]]:
         return self.app.requests(path_prefix)
@@ -475,7 +528,11 @@ def serve(host: str, port: int, dataset_path: Path | None) -> None:
     """Serve until Ctrl-C (the `postwarden sandbox` command)."""
     server = SandboxServer(dataset_path, host=host, port=port).start()
     source = dataset_path or DEMO_DATASET
-    print(f"postwarden sandbox: X API v2 at {server.url} (dataset {source})", flush=True)
+    print(
+        f"postwarden sandbox: X API v2, Graph API, blog feeds and Bluesky at {server.url} "
+        f"(dataset {source})",
+        flush=True,
+    )
     print(f"control API: {server.url}/_sandbox/health ; Ctrl-C to stop", flush=True)
     try:
         while True:

@@ -74,7 +74,7 @@ TIMELINE_PARAMS = frozenset(
     "poll.fields since_id start_time tweet.fields until_id user.fields".split()
 )
 USER_PARAMS = frozenset({"expansions", "tweet.fields", "user.fields"})
-RATE_LIMITS = {"users_tweets": 1500, "users": 300}
+RATE_LIMITS = {"users_tweets": 1500, "users": 300, "tweets": 900}
 MEDIA_TYPES = frozenset({"photo", "video", "animated_gif"})
 REFERENCE_TYPES = frozenset({"retweeted", "quoted", "replied_to"})
 ID_RE = re.compile(r"^[0-9]{1,19}$")
@@ -431,6 +431,7 @@ class XApi:
         self._tokens: frozenset[str] = self._extra_tokens
         self._users: dict[str, XUser] = {}
         self._tweets: dict[str, XTweet] = {}
+        self._superseded: dict[str, XTweet] = {}  # earlier versions of edited posts
         self._windows: dict[str, tuple[float, int]] = {}
 
     # -- data -------------------------------------------------------------------------------
@@ -470,6 +471,7 @@ class XApi:
             self._tokens = frozenset(tokens) | self._extra_tokens
             self._users = users
             self._tweets = tweets
+            self._superseded = {}
             self._windows = {}
 
     def users(self) -> list[dict[str, Any]]:
@@ -522,6 +524,33 @@ class XApi:
             self._tweets[tweet.id] = tweet
             return tweet.record()
 
+    def edit_tweet(self, tweet_id: str, text: str) -> dict[str, Any]:
+        """An edit as X makes it: a new post (new id, now) listing every earlier version's id;
+        the timeline shows only the newest, a lookup still finds the old ones."""
+        with self._lock:
+            old = self._tweets.get(tweet_id)
+            if old is None:
+                raise DatasetError("edit_tweet", f"no current tweet with id {tweet_id}")
+            newest = max(t.created_at for t in self._tweets.values())
+            created = max(datetime.now(UTC), newest + timedelta(seconds=1)).replace(microsecond=0)
+            sequence = 0
+            while str(make_snowflake(created, sequence)) in self._tweets:
+                sequence += 1
+            new_id = str(make_snowflake(created, sequence))
+            edited = XTweet(
+                id=new_id,
+                author_id=old.author_id,
+                text=text,
+                created_at=created,
+                lang=old.lang,
+                media=old.media,
+                referenced_tweets=old.referenced_tweets,
+                edit_history_tweet_ids=(*(old.edit_history_tweet_ids or (old.id,)), new_id),
+            )
+            self._superseded[old.id] = self._tweets.pop(old.id)
+            self._tweets[new_id] = edited
+            return edited.record()
+
     def delete_tweet(self, tweet_id: str) -> bool:
         with self._lock:
             return self._tweets.pop(tweet_id, None) is not None
@@ -536,6 +565,7 @@ class XApi:
             Route.of("GET", "/2/users/by/username/{username}", self._get_user_by_username),
             Route.of("GET", "/2/users/{user_id}/tweets", self._get_users_tweets),
             Route.of("GET", "/2/users/{user_id}", self._get_user),
+            Route.of("GET", "/2/tweets", self._get_tweets),
         ]
 
     def control_routes(self) -> Sequence[Route]:
@@ -794,6 +824,39 @@ class XApi:
         except ValueError as exc:  # DatasetError is a ValueError
             return json_response(400, {"error": str(exc)})
         return json_response(201, {"data": record})
+
+    def _get_tweets(self, request: Request) -> Response:
+        """`GET /2/tweets?ids=`: found posts in `data`, missing ones as resource-not-found."""
+        if not self._authorised(request):
+            return self.fault_response("expired", reset_in=0)
+        errors = _ParamErrors()
+        _unknown_params(
+            request,
+            frozenset({"ids", "tweet.fields", "expansions", "media.fields", "user.fields"}),
+            errors,
+        )
+        raw = request.arg("ids") or ""
+        ids = [i for i in raw.split(",") if i]
+        if not 1 <= len(ids) <= 100 or not all(ID_RE.match(i) for i in ids):
+            errors.add(
+                "ids", raw, "The `ids` query parameter value must be 1 to 100 comma-separated ids"
+            )
+        query = _Query(tweet_fields=_field_list(request, "tweet.fields", TWEET_FIELDS, errors))
+        if errors.errors:
+            return errors.response()
+        headers = self._rate_headers("tweets")
+        with self._lock:
+            found = [self._tweets.get(i) or self._superseded.get(i) for i in ids]
+            data = [self._render(t, query, expand=False) for t in found if t is not None]
+        payload: dict[str, Any] = {}
+        if data:
+            payload["data"] = data
+        missing = [
+            _not_found("tweet", "ids", i) for i, t in zip(ids, found, strict=True) if t is None
+        ]
+        if missing:
+            payload["errors"] = missing
+        return json_response(200, payload, headers)
 
     def _ctl_delete_tweet(self, request: Request, tweet_id: str) -> Response:
         if self.delete_tweet(tweet_id):

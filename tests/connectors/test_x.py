@@ -678,3 +678,44 @@ def test_the_filter_is_installed_once_on_tweepys_logger() -> None:
     connector()
     filters = logging.getLogger("tweepy.client").filters
     assert sum(isinstance(f, RedactAuthorization) for f in filters) == 1
+
+
+# --- edits, deletions and media -------------------------------------------------------------------
+
+
+def test_an_edit_arrives_as_a_new_id_naming_the_post_it_replaces(sb: SandboxServer) -> None:
+    conn = connector(sb, start_time=BEFORE_DEMO)
+    _, cursor, _ = pull(conn, XCursor())
+    original = upstream(sb)[-1]
+    edited = sb.edit_tweet(original, "Corrected: the trip is on Thursday")
+    posts, _, _ = pull(conn, cursor)
+    (post,) = posts
+    assert post.external_id == edited["id"] and post.extra["previous_ids"] == [original]
+    assert post.extra["edit_history_tweet_ids"] == [original, edited["id"]]
+    assert original not in upstream(sb), "the timeline shows only the newest version"
+
+
+def test_lookup_reports_only_posts_x_says_are_gone_and_counts_its_reads(sb: SandboxServer) -> None:
+    ids = upstream(sb)[:3]
+    sb.delete_tweet(ids[0])
+    found = connector(sb).lookup([*ids, "1234567890123456789"])
+    assert found.missing == {ids[0], "1234567890123456789"}
+    assert (found.reads, found.requests) == (2, 1)
+    (request,) = sb.requests("/2/tweets")
+    assert request["query"]["ids"] == ",".join([*ids, "1234567890123456789"])
+
+
+def test_lookup_batches_a_hundred_ids_a_call(sb: SandboxServer) -> None:
+    found = connector(sb).lookup([str(10**18 + i) for i in range(150)])
+    assert len(found.missing) == 150 and found.requests == 2
+
+
+def test_photos_are_fetched_through_the_api_host_with_a_cap(sb: SandboxServer) -> None:
+    conn = connector(sb, user_id=RIVERSIDE)
+    page = conn.parse_page(conn.fetch(conn.request(XCursor(), None)))
+    url = next(m["url"] for p in page.posts for m in p.extra["media"] if m["url"])
+    media = conn.fetch_media(url)
+    assert media.content_type == "image/jpeg" and media.data[:2] == b"\xff\xd8"
+    assert sb.request_count("/media/pbs.twimg.com/") == 1
+    with pytest.raises(ConnectorError, match="cap"):
+        connector(sb, media_max_bytes=64).fetch_media(url)

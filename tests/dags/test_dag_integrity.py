@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from postwarden import sharding
 from postwarden.airflow_env import REPO_DAGS
 
 
@@ -38,11 +39,17 @@ def test_no_import_errors(dagbag: Any) -> None:
 
 def test_monitor_shape(dagbag: Any) -> None:
     dag = dagbag.dags["postwarden_monitor"]
-    assert {t.task_id for t in dag.tasks} == {"list_accounts", "pull", "scan"}
+    pulls = {f"pull_{p}" for p in sharding.platforms()}
+    plans = {f"plan_{p}" for p in sharding.platforms()}
+    assert {t.task_id for t in dag.tasks} == {"scan", "review", *plans, *pulls}
     assert dag.max_active_runs == 1 and dag.catchup is False
     assert dag.schedule == "*/15 * * * *"
     assert all(t.retries >= 2 for t in dag.tasks), "every task retries"
-    pull = dag.get_task("pull")
-    assert type(pull).__name__.endswith("MappedOperator"), "pull is mapped over accounts"
+    for task_id in pulls:
+        pull = dag.get_task(task_id)
+        assert type(pull).__name__.endswith("MappedOperator"), "pulls are mapped over shards"
+        platform = task_id.removeprefix("pull_")
+        assert pull.pool == sharding.pool_name(platform)
+        assert pull.upstream_task_ids == {f"plan_{platform}"}
     assert dag.get_task("scan").trigger_rule == "all_done"
-    assert dag.get_task("scan").upstream_task_ids == {"pull"}
+    assert dag.get_task("scan").upstream_task_ids == pulls

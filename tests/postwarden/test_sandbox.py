@@ -570,7 +570,7 @@ def test_reset_restores_the_dataset_and_clears_faults_and_log(sb: SandboxServer)
 def test_health_and_unknown_control_routes(sb: SandboxServer) -> None:
     assert requests.get(f"{sb.url}/_sandbox/health", timeout=5).json() == {
         "status": "ok",
-        "platforms": ["x"],
+        "platforms": ["x", "graph", "feeds", "bluesky", "media"],
     }
     assert requests.get(f"{sb.url}/_sandbox/nothing", timeout=5).status_code == 404
 

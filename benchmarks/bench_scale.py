@@ -1,0 +1,309 @@
+"""A monitoring cycle at trust-region scale: 10,000 X accounts on the sandbox, per executor.
+
+Run (PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379, as in CI):
+
+    .venv/bin/python benchmarks/bench_scale.py --accounts 10000 --posts-per-account 2 \
+        --executors local,celery --workers 2 --cycles 2
+
+For each executor it builds a synthetic sandbox dataset (every account with its own timeline),
+creates throw-away Airflow and Postwarden databases, starts Airflow as processes
+(`postwarden.cluster`: LocalExecutor, or CeleryExecutor with `--workers` workers), triggers
+`postwarden_monitor` `--cycles` times and prints, per cycle: the run's wall time, its pull phase
+(first shard start to last shard end) and scan, posts stored per second of cycle, and how much
+Postwarden's database grew. Cycle 1 backfills every post; cycle 2 is the steady state (nothing
+new: every account is still asked). Figures go to docs/operations.md with this command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import sqlalchemy as sa
+
+from postwarden import sharding
+from postwarden.cluster import AirflowCluster
+from postwarden.sandbox.server import SandboxServer
+from postwarden.sandbox.x_api import iso_ms, make_snowflake
+from postwarden.settings import Settings
+from storage.db import get_engine, migrate
+
+PG_ADMIN = os.environ.get("POSTWARDEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("POSTWARDEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
+TOKEN = "bench-token"  # noqa: S105  (the sandbox's fake token)
+FIRST = ["Amelia", "Oliver", "Isla", "Noah", "Freya", "Harry", "Mohammed", "Priya", "Alfie"]
+PLACES = ["Leeds", "York", "Bolton", "the Lake District", "Blackpool", "Wigan"]
+TEMPLATES = [
+    "Huge well done to {name} in Year {year} for winning the spelling bee! #proud",
+    "Our Year {year} pupils had a brilliant trip to {place} today. Thank you to the parents "
+    "who helped out.",
+    "Reminder: sports day is on Friday. Questions? Call the office on 01632 960{n:03d}.",
+    "The school office is closed on Monday for staff training. Have a lovely weekend!",
+    "Book week starts tomorrow: come dressed as your favourite character. #reading",
+    "Lunch menu for next week is on the website. Fish and chips on Friday!",
+]
+
+
+def dataset(accounts: int, per_account: int, seed: int) -> dict[str, object]:
+    """Sandbox JSON: `accounts` X users, each with `per_account` posts from the last week."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC).replace(microsecond=0)
+    users, tweets = [], []
+    seen: set[str] = set()
+    for n in range(accounts):
+        uid = str(2_000_000_000 + n)
+        users.append({"id": uid, "username": f"school{n:05d}", "name": f"School {n}"})
+        for k in range(per_account):
+            at = now - timedelta(minutes=rng.randint(60, 7 * 24 * 60))
+            text = rng.choice(TEMPLATES).format(
+                name=rng.choice(FIRST), year=rng.randint(1, 6), place=rng.choice(PLACES), n=k
+            )
+            tid = str(make_snowflake(at, sequence=(n * per_account + k) % 4096))
+            while tid in seen:  # same millisecond and sequence: move on a millisecond
+                at += timedelta(milliseconds=1)
+                tid = str(make_snowflake(at, sequence=(n * per_account + k) % 4096))
+            seen.add(tid)
+            tweets.append(
+                {"id": tid, "author_id": uid, "created_at": iso_ms(at), "text": text,
+                 "edit_history_tweet_ids": [tid]}
+            )  # fmt: skip
+    return {"x": {"bearer_tokens": [TOKEN], "users": users, "tweets": tweets}}
+
+
+def seed_accounts(url: str, accounts: int) -> None:
+    """The trust: one headteacher approving every account, one creator, one Director of IT."""
+    engine = get_engine(url)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        ids = []
+        for name, role in (("Head", "headteacher"), ("Dana", "it_director"), ("Sam", "staff")):
+            ids.append(
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO person (name, role, active, created_at) "
+                        "VALUES (:n, :r, true, :t) RETURNING id"
+                    ),
+                    {"n": name, "r": role, "t": now},
+                ).scalar_one()
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO account (platform, external_id, handle, kind, creator_id,"
+                " approved_by_id, approved_on, conn_id, active, state, posts_pulled, reads_spent,"
+                " created_at) VALUES ('x', :e, :h, 'official', :c, :a, :d, 'x_trust', true, 'new',"
+                " 0, 0, :t)"
+            ),
+            [
+                {"e": str(2_000_000_000 + n), "h": f"school{n:05d}", "c": ids[2], "a": ids[0],
+                 "d": date(2026, 9, 1), "t": now}
+                for n in range(accounts)
+            ],
+        )  # fmt: skip
+
+
+def db_size(url: str) -> int:
+    with get_engine(url).connect() as conn:
+        return int(conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar())
+
+
+def count(url: str, sql: str) -> int:
+    with get_engine(url).connect() as conn:
+        return int(conn.execute(sa.text(sql)).scalar() or 0)
+
+
+@dataclass
+class Cycle:
+    executor: str
+    cycle: int
+    wall: float
+    pull: float
+    scan: float
+    posts: int
+    items: int
+    shards: int
+    growth: int
+    sandbox: float
+
+    def row(self) -> str:
+        rate = self.posts / self.wall if self.wall else 0.0
+        return (
+            f"{self.executor:<22} {self.cycle:>5} {self.wall:8.1f} {self.pull:8.1f} "
+            f"{self.scan:8.1f} {self.posts:7d} {rate:8.1f} {self.items:6d} {self.shards:6d} "
+            f"{self.growth / 2**20:9.1f} {self.sandbox:10.1f}"
+        )
+
+
+HEADER = (
+    f"{'executor':<22} {'cycle':>5} {'wall s':>8} {'pull s':>8} {'scan s':>8} {'posts':>7} "
+    f"{'posts/s':>8} {'items':>6} {'shards':>6} {'DB +MiB':>9} {'sandbox s':>10}"
+)
+
+
+class BusyClock:
+    """Seconds the sandbox spent answering (it stands in for X, and shares our two cores)."""
+
+    def __init__(self, sandbox: SandboxServer) -> None:
+        self.busy = 0.0
+        handle = sandbox.app.handle
+
+        def timed(request: object) -> object:
+            started = time.perf_counter()
+            try:
+                return handle(request)  # type: ignore[arg-type]
+            finally:
+                self.busy += time.perf_counter() - started
+
+        sandbox.app.handle = timed  # type: ignore[method-assign]
+
+
+def phases(cluster: AirflowCluster, run_id: str) -> tuple[float, float, int]:
+    """(pull phase seconds, scan seconds, pull task instances) from Airflow's metadata."""
+    engine = sa.create_engine(cluster.airflow_db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            pull = conn.execute(
+                sa.text(
+                    "SELECT extract(epoch FROM max(end_date) - min(start_date)), count(*) "
+                    "FROM task_instance WHERE run_id = :r AND task_id LIKE 'pull_%' "
+                    "AND state = 'success'"
+                ),
+                {"r": run_id},
+            ).one()
+            scan = conn.execute(
+                sa.text("SELECT duration FROM task_instance WHERE run_id = :r AND task_id='scan'"),
+                {"r": run_id},
+            ).scalar()
+    finally:
+        engine.dispose()
+    return float(pull[0] or 0), float(scan or 0), int(pull[1] or 0)
+
+
+def bench_executor(
+    executor: str, args: argparse.Namespace, sandbox: SandboxServer, clock: BusyClock, work: Path
+) -> list[Cycle]:
+    tag = uuid.uuid4().hex[:8]
+    names = (f"pw_bench_af_{tag}", f"pw_bench_data_{tag}")
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    airflow_url, data_url = f"{base}/{names[0]}", f"{base}/{names[1]}"
+    label = f"{executor}Executor" + (f" x{args.workers}" if executor == "Celery" else "")
+    results = []
+    try:
+        migrate(data_url)
+        seed_accounts(data_url, args.accounts)
+        env = {
+            "AIRFLOW_CONN_X_TRUST": json.dumps(
+                {"conn_type": "http", "host": sandbox.url, "password": TOKEN}
+            ),
+            "POSTWARDEN_BACKFILL_DAYS": "30",
+            "POSTWARDEN_MONITOR_SCHEDULE": "",
+            "POSTWARDEN_HOUSEKEEPING_SCHEDULE": "",
+            "POSTWARDEN_SHARD_SIZE": str(args.shard_size),
+            "POSTWARDEN_POOL_SLOTS_PER_PLATFORM": str(args.slots),
+        }
+        cluster = AirflowCluster(
+            home=work / f"{executor.lower()}-{tag}",
+            airflow_db_url=airflow_url,
+            postwarden_db_url=data_url,
+            executor=f"{executor}Executor",
+            broker_url=REDIS,
+            workers=args.workers,
+            worker_concurrency=args.concurrency,
+            parallelism=args.slots,
+            extra_env=env,
+        )
+        cluster.prepare(
+            sharding.pools(Settings(database_url=data_url, pool_slots_per_platform=args.slots))
+        )
+        cluster.start()
+        try:
+            cluster.wait_ready(["postwarden_monitor"], timeout=180)
+            for n in range(1, args.cycles + 1):
+                size0, posts0 = db_size(data_url), count(data_url, "SELECT count(*) FROM post")
+                busy0 = clock.busy
+                started = time.monotonic()
+                run_id = cluster.trigger("postwarden_monitor")
+                state = cluster.wait_for_run("postwarden_monitor", run_id, timeout=args.timeout)
+                wall = time.monotonic() - started
+                if state != "success":
+                    raise RuntimeError(f"{label} cycle {n}: {state} (logs in {cluster.logs})")
+                pull, scan, shards = phases(cluster, run_id)
+                cycle = Cycle(
+                    label,
+                    n,
+                    wall,
+                    pull,
+                    scan,
+                    count(data_url, "SELECT count(*) FROM post") - posts0,
+                    count(data_url, "SELECT count(*) FROM reviewitem"),
+                    shards,
+                    db_size(data_url) - size0,
+                    clock.busy - busy0,
+                )
+                print(cycle.row(), flush=True)
+                results.append(cycle)
+        finally:
+            report = cluster.stop()
+            print(
+                f"{'':<22} stopped with {sorted(set(report.signals.values()))}; "
+                f"stragglers killed: {len(report.stragglers_killed)}",
+                flush=True,
+            )
+        with_text = count(data_url, "SELECT count(*) FROM post WHERE text IS NOT NULL")
+        print(f"{'':<22} posts still holding text (open items): {with_text}", flush=True)
+    finally:
+        get_engine(data_url).dispose()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            for name in names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--posts-per-account", type=int, default=2)
+    parser.add_argument("--shard-size", type=int, default=250)
+    parser.add_argument("--slots", type=int, default=4, help="pool slots = parallel shards")
+    parser.add_argument("--executors", default="local,celery")
+    parser.add_argument("--workers", type=int, default=2, help="Celery workers")
+    parser.add_argument("--concurrency", type=int, default=2, help="tasks per Celery worker")
+    parser.add_argument("--cycles", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    data = dataset(args.accounts, args.posts_per_account, args.seed)
+    work = Path(tempfile.mkdtemp(prefix="postwarden-bench-"))
+    print(
+        f"{args.accounts} accounts x {args.posts_per_account} posts; shard size "
+        f"{args.shard_size}, {args.slots} pool slots; {os.cpu_count()} cores "
+        f"(dataset built in {time.monotonic() - started:.1f}s)",
+        flush=True,
+    )
+    print(HEADER, flush=True)
+    try:
+        with SandboxServer(data, tokens={TOKEN}) as sandbox:
+            clock = BusyClock(sandbox)
+            for executor in args.executors.split(","):
+                name = {"local": "Local", "celery": "Celery"}[executor.strip()]
+                bench_executor(name, args, sandbox, clock, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

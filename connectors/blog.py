@@ -1,0 +1,246 @@
+"""School blogs (policy section 6): an RSS or Atom feed through feedparser, with conditional GET.
+
+The account's `external_id` is the feed URL. A Connection is optional: its host, when set,
+replaces the feed's (a mirror, the sandbox), and login + password give HTTP Basic auth for a
+private feed. `requests` does the HTTP (timeout, size cap, ETag / Last-Modified) and feedparser
+parses the bytes, so a feed that has not changed costs one 304 and nothing else.
+
+A feed is one page: it lists the newest N items, so an item that drops off it was pushed out, not
+deleted. Blogs therefore have no deletion check. Items are keyed by guid (or link), and an item
+whose text changed is updated and scanned again. A feed that is not well-formed XML is a
+`MalformedPayload` (feedparser's "bozo"), so a half-parsed feed never half-stores.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import feedparser
+import requests
+
+from connectors.base import Credentials, Cursor, Page, PulledPost
+from connectors.errors import (
+    AuthExpired,
+    ConnectorError,
+    MalformedPayload,
+    RateLimited,
+    TransientError,
+)
+from connectors.http import Media, RewritingSession, download, media_url, retry_after
+
+# Not errors in the feed, only in how it declared itself: the entries are sound.
+HARMLESS_BOZO = (
+    feedparser.CharacterEncodingOverride,
+    feedparser.NonXMLContentType,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BlogCursor(Cursor):
+    """The validators of the last feed stored; sent back so an unchanged feed is a 304."""
+
+    etag: str | None = None
+    modified: str | None = None
+
+
+class _TextAndImages(HTMLParser):
+    """Post HTML to plain text, keeping each image's URL and alt text."""
+
+    BLOCKS = frozenset({"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.images: list[dict[str, Any]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+        if tag == "img":
+            a = dict(attrs)
+            if a.get("src"):
+                self.images.append({"type": "photo", "url": a["src"], "alt_text": a.get("alt")})
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def text(self) -> str:
+        joined = html.unescape("".join(self.parts))
+        lines = [re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in joined.split("\n")]
+        return "\n".join(line for line in lines if line)
+
+
+def html_to_text(markup: str) -> tuple[str, list[dict[str, Any]]]:
+    parser = _TextAndImages()
+    parser.feed(markup)
+    parser.close()
+    return parser.text(), parser.images
+
+
+class BlogConnector:
+    """One feed URL; every fetch is a conditional GET."""
+
+    platform: ClassVar[str] = "blog"
+    cursor_type: ClassVar[type[Cursor]] = BlogCursor
+
+    def __init__(
+        self,
+        credentials: Credentials | None,
+        *,
+        feed_url: str,
+        timeout: float = 10.0,
+        max_bytes: int = 5 * 1024 * 1024,
+        media_max_bytes: int = 10 * 1024 * 1024,
+    ) -> None:
+        parts = urlsplit(feed_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"a blog's external id must be its feed URL, got {feed_url!r}")
+        origin = f"{parts.scheme}://{parts.netloc}"
+        base = credentials.host if credentials and credentials.host else origin
+        self.feed_url = feed_url
+        self.max_bytes = max_bytes
+        self.media_max_bytes = media_max_bytes
+        self.endpoint = f"GET {parts.path or '/'}"
+        self.session = RewritingSession(base, timeout, hosts=(origin,))
+        self.session.headers["User-Agent"] = "postwarden (school social media monitor)"
+        self.session.headers["Accept"] = (
+            "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1"
+        )
+        if credentials and credentials.login and credentials.secret:
+            self.session.auth = (credentials.login, credentials.secret)
+
+    def __repr__(self) -> str:
+        return f"BlogConnector(feed_url={self.feed_url!r})"
+
+    # -- pure --------------------------------------------------------------------------------
+
+    def request(self, cursor: BlogCursor, page_token: str | None) -> Mapping[str, Any]:
+        headers = {}
+        if cursor.etag:
+            headers["If-None-Match"] = cursor.etag
+        if cursor.modified:
+            headers["If-Modified-Since"] = cursor.modified
+        return {"url": self.feed_url, "headers": headers}
+
+    def parse_page(self, payload: Any) -> Page:
+        """A fetched feed -> posts; a 304 is an empty page that keeps the validators."""
+        if not isinstance(payload, Mapping) or "status" not in payload:
+            raise MalformedPayload("blog fetch result is not a response", endpoint=self.endpoint)
+        if payload["status"] == 304:
+            return Page(posts=(), meta={"not_modified": True})
+        body: bytes = payload["body"]
+        headers = dict(payload.get("headers") or {})
+        parsed = feedparser.parse(body, response_headers=headers)
+        problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+        if problem is not None and not isinstance(problem, HARMLESS_BOZO):
+            raise MalformedPayload(
+                f"feed is not well-formed: {problem}", raw=body, endpoint=self.endpoint
+            )
+        if not parsed.get("version") and not parsed.entries:
+            raise MalformedPayload(
+                "answer is not an RSS or Atom feed", raw=body, endpoint=self.endpoint
+            )
+        posts = tuple(self._post(e) for e in parsed.entries)
+        meta = {
+            "etag": headers.get("etag") or headers.get("ETag"),
+            "modified": headers.get("last-modified") or headers.get("Last-Modified"),
+            "feed_version": parsed.get("version"),
+        }
+        return Page(posts=posts, reads=len(posts), meta=meta)
+
+    def advance(self, cursor: BlogCursor, page: Page) -> BlogCursor:
+        if page.meta.get("not_modified"):
+            return cursor
+        return BlogCursor(etag=page.meta.get("etag"), modified=page.meta.get("modified"))
+
+    # -- I/O ---------------------------------------------------------------------------------
+
+    def fetch(self, request: Mapping[str, Any]) -> Any:
+        endpoint = self.endpoint
+        try:
+            with self.session.get(request["url"], headers=request["headers"], stream=True) as r:
+                if r.status_code == 304:
+                    return {"status": 304}
+                if r.status_code in (401, 403):
+                    raise AuthExpired(
+                        f"the feed refused our credentials (HTTP {r.status_code})",
+                        endpoint=endpoint,
+                    )
+                if r.status_code == 429:
+                    raise RateLimited(
+                        "blog rate limit: it asked us to slow down (HTTP 429)",
+                        reset_at=retry_after(r.headers, 3600),
+                        endpoint=endpoint,
+                    )
+                if r.status_code >= 500:
+                    raise TransientError(
+                        f"blog server error HTTP {r.status_code}", endpoint=endpoint
+                    )
+                if r.status_code != 200:
+                    raise ConnectorError(f"feed answered HTTP {r.status_code}", endpoint=endpoint)
+                body = b""
+                for chunk in r.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > self.max_bytes:
+                        raise ConnectorError(
+                            f"feed exceeds the {self.max_bytes} byte cap", endpoint=endpoint
+                        )
+                return {"status": 200, "body": body, "headers": dict(r.headers)}
+        except requests.Timeout as exc:
+            raise TransientError("the blog did not answer in time", endpoint=endpoint) from exc
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise TransientError(
+                f"cannot reach the blog: {type(exc).__name__}", endpoint=endpoint
+            ) from exc
+        except requests.RequestException as exc:
+            raise ConnectorError(f"request for the feed failed: {exc}", endpoint=endpoint) from exc
+
+    def fetch_media(self, url: str) -> Media:
+        """An image in a post, through the same session (and host override)."""
+        return download(self.session, media_url(self.session, url), max_bytes=self.media_max_bytes)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _external_id(self, entry: Mapping[str, Any]) -> str:
+        key = (
+            entry.get("id") or entry.get("link") or f"{entry.get('title')}|{entry.get('published')}"
+        )
+        key = str(key)
+        if ":" in key and len(key) <= 200:
+            return key  # a URL or URN is already global
+        digest = hashlib.sha256(f"{self.feed_url}\n{key}".encode()).hexdigest()
+        return f"sha256:{digest}"
+
+    def _post(self, entry: Any) -> PulledPost:
+        contents = entry.get("content") or []
+        markup = contents[0].get("value", "") if contents else entry.get("summary", "")
+        body, images = html_to_text(str(markup or ""))
+        title = html.unescape(str(entry.get("title") or "")).strip()
+        text = f"{title}\n\n{body}".strip() if body else title
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        extra: dict[str, Any] = {"media": images}
+        if stamp:
+            created = datetime.fromtimestamp(calendar.timegm(stamp), UTC)
+        else:
+            created = datetime.now(UTC).replace(microsecond=0)
+            extra["created_at_source"] = "pulled"  # the feed gave no date
+        for enclosure in entry.get("enclosures") or []:
+            if str(enclosure.get("type", "")).startswith("image/") and enclosure.get("href"):
+                images.append({"type": "photo", "url": enclosure["href"], "alt_text": None})
+        return PulledPost(
+            external_id=self._external_id(entry),
+            text=text,
+            created_at=created,
+            author_handle=str(entry["author"]) if entry.get("author") else None,
+            url=entry.get("link"),
+            extra=extra,
+        )

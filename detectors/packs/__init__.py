@@ -1,0 +1,1 @@
+"""Policy packs (YAML data), a package only so that wheels include the files."""

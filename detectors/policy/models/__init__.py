@@ -1,0 +1,1 @@
+"""Shipped model files (numpy .npz), a package only so that wheels include them."""

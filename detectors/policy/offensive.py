@@ -1,0 +1,97 @@
+"""Section 8.15: offensive and hostile language, scored by the trained classifier.
+
+The model (models/offensive.npz, trained by scripts/train_offensive.py on TweetEval) has two
+heads: "offensive" (OLID: insults, profanity, threats) gives OFFENSIVE findings and "hate"
+(HatEval: hostility to women or migrants) gives DISCRIMINATORY ones. A finding is about the
+whole post, but its span is the single word that raised the score most, so a reviewer sees where
+to look; thresholds live in packs/offensive.yaml.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from detectors.base import Finding, Severity
+from detectors.policy.packs import OffensivePack, PackError, PackSet
+from detectors.policy.textmodel import Featurized, Score, TextModel
+
+DETECTOR_NAME: Final = "policy:offensive-classifier"
+MODEL_PATH: Final = Path(__file__).resolve().parent / "models" / "offensive.npz"
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> TextModel:
+    """The classifier, loaded once per process (~1 MB file, ~0.3 s)."""
+    return TextModel.load(path)
+
+
+class OffensiveClassifierDetector:
+    """OFFENSIVE and DISCRIMINATORY findings from the classifier's two heads."""
+
+    name = DETECTOR_NAME
+
+    def __init__(
+        self, packs: PackSet, pack_name: str = "offensive", model: TextModel | None = None
+    ) -> None:
+        pack = packs.get(pack_name)
+        if not isinstance(pack, OffensivePack):
+            raise PackError(f"pack {pack_name!r} has kind {pack.kind!r}, expected 'offensive'")
+        self.pack = pack
+        self.model = model or load_model()
+        missing = {"offensive", "hate"} - set(self.model.heads)
+        if missing:
+            raise ValueError(f"the offensive-language model lacks head(s) {sorted(missing)}")
+
+    def scores(self, text: str) -> tuple[Score, Score]:
+        """(offensive, hate) probabilities; key spans only where a finding will need them."""
+        featurized = Featurized.of(text)
+        heads, pack = self.model.heads, self.pack
+        return (
+            heads["offensive"].score_features(featurized, pack.offensive_threshold),
+            heads["hate"].score_features(featurized, pack.hate_threshold),
+        )
+
+    def detect(self, text: str, artifacts: NlpArtifacts | None) -> list[Finding]:
+        """At most one OFFENSIVE and one DISCRIMINATORY finding for the post."""
+        offensive, hate = self.scores(text)
+        findings = []
+        pack = self.pack
+        if offensive.span is not None and offensive.probability >= pack.offensive_threshold:
+            severity = _grade(
+                offensive.probability,
+                pack.offensive_medium_threshold,
+                pack.offensive_high_threshold,
+            )
+            findings.append(
+                self._finding("OFFENSIVE", offensive, severity, pack.offensive_explanation)
+            )
+        if hate.span is not None and hate.probability >= pack.hate_threshold:
+            severity = _grade(hate.probability, pack.hate_medium_threshold, 2.0)
+            findings.append(self._finding(pack.type, hate, severity, pack.hate_explanation))
+        return findings
+
+    def _finding(self, kind: str, score: Score, severity: Severity, why: str) -> Finding:
+        assert score.span is not None
+        return Finding(
+            type=kind,
+            start=score.span[0],
+            end=score.span[1],
+            score=round(score.probability, 4),
+            section=self.pack.section,
+            severity=severity,
+            explanation=why,
+            detector=DETECTOR_NAME,
+        )
+
+
+def _grade(probability: float, medium: float, high: float) -> Severity:
+    """LOW below `medium` (stored, no review item by default), then MEDIUM, then HIGH."""
+    if probability >= high:
+        return Severity.HIGH
+    if probability >= medium:
+        return Severity.MEDIUM
+    return Severity.LOW

@@ -1,0 +1,110 @@
+"""Section 8.5: a specific pupil's behaviour, needs, health, family or safeguarding, discussed
+in public — with a name ("Jayden in 4B has been struggling since his dad left") or without
+("a Year 3 boy was sent home for biting").
+
+A sentence is flagged when it refers to one particular child (a child's name or a singular
+"a pupil / this boy / one of our Year 4 girls") and a sensitive topic is in the same sentence or
+the next one. Group news ("Year 6 learnt about healthy eating", "anti-bullying week") is not a
+specific pupil and is not flagged.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from detectors.base import Finding, Severity
+from detectors.cues import cues
+from detectors.knowledge import NO_KNOWLEDGE, AccountKnowledge
+from detectors.names import PostView, view
+from detectors.pupil_identification import identified_children
+
+DETECTOR_NAME: Final = "pupils_discussed"
+SECTION: Final = "8.5"
+_TOPIC_WORDS: Final = {
+    "behaviour": "behaviour",
+    "needs": "special educational needs",
+    "health": "health",
+    "family": "family circumstances",
+    "safeguarding": "safeguarding matters",
+}
+
+
+def explanation(topics: list[str], named: bool) -> str:
+    words = " and ".join(sorted({_TOPIC_WORDS.get(t, t) for t in topics}))
+    who = "a named or identifiable pupil" if named else "a particular pupil, even without a name"
+    return (
+        f"This post discusses {who}: their {words}. Section 8.5 of the Social Media Policy says "
+        "pupils must never be discussed on social media. Remove the post and, if it raises a "
+        "concern about the child, tell the school's safeguarding lead."
+    )
+
+
+class PupilsDiscussedDetector:
+    """Specific child + sensitive topic, sentence by sentence."""
+
+    name: Final = DETECTOR_NAME
+
+    def detect(self, text: str, artifacts: NlpArtifacts) -> list[Finding]:
+        return self.detect_for(text, artifacts, NO_KNOWLEDGE)
+
+    def detect_for(
+        self, text: str, artifacts: NlpArtifacts, knowledge: AccountKnowledge
+    ) -> list[Finding]:
+        post = view(text, artifacts)
+        c = cues()
+        topic_hits = {
+            name: [m.start() for m in pattern.finditer(text)] for name, pattern in c.topics.items()
+        }
+        if not any(topic_hits.values()):
+            return []
+        named = _named_children(post, knowledge)
+        generic = [m.start() for m in c.specific_child.finditer(text)]
+        found = []
+        for i, (s, e) in enumerate(post.sentences):
+            has_name = any(s <= start < e for start in named)
+            has_child = has_name or any(s <= g < e for g in generic)
+            if not has_child:
+                continue
+            nxt = post.sentences[i + 1][1] if i + 1 < len(post.sentences) else e
+            topics = [
+                name for name, starts in topic_hits.items() if any(s <= t < nxt for t in starts)
+            ]
+            if not topics:
+                continue
+            start, end = _trim(text, s, e)
+            if end <= start:
+                continue
+            found.append(
+                Finding(
+                    type="PUPIL_DISCUSSED",
+                    start=start,
+                    end=end,
+                    score=0.8 if has_name else 0.6,
+                    section=SECTION,
+                    severity=Severity.HIGH if has_name else Severity.MEDIUM,
+                    explanation=explanation(topics, has_name),
+                    detector=DETECTOR_NAME,
+                )
+            )
+        return found
+
+
+def _named_children(post: PostView, knowledge: AccountKnowledge) -> list[int]:
+    """Starts of names that are a child's: linked to a child cue, or any non-adult name."""
+    linked = [s for s, _ in identified_children(post, knowledge)]
+    plain = [
+        n.start
+        for n in post.names
+        if not n.adult and not knowledge.is_staff(post.text[n.start : n.end])
+    ]
+    return sorted({*linked, *plain})
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -1,0 +1,223 @@
+"""Each policy detector on realistic UK school posts: what it flags, where, how severe, and the
+near misses it must leave alone. Run with the stack's spaCy artifacts, as in production."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from detectors.base import Finding, Severity
+from detectors.policy import PackSet, policy_detectors
+
+H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
+
+# (post, type, section, severity, the matched text)
+FLAGGED = [
+    (
+        "Ofsted feedback was great, we got Outstanding but it's embargoed so shh",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "Ofsted",
+    ),
+    (
+        "Inspectors left. Unofficially the outcome is Requires Improvement",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "Inspectors",
+    ),
+    (
+        "The budget deficit is £340k and they are talking about cuts",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "budget",
+    ),
+    (
+        "Heads up Y6, the SATs reading paper tomorrow is about volcanoes",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "reading paper",
+    ),
+    (
+        "Mr Hughes has been suspended, nobody is supposed to know",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "suspended",
+    ),
+    (
+        "Another safeguarding referral for that family today",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "safeguarding referral",
+    ),
+    ("The parents in Year 2 are useless at reading letters", "DEROGATORY", "8.10", M, "useless"),
+    ("Our new head is clueless", "DEROGATORY", "8.10", M, "clueless"),
+    (
+        "Everyone knows the bursar is fiddling the books",
+        "DEROGATORY",
+        "8.10",
+        H,
+        "fiddling the books",
+    ),
+    (
+        "Vote Labour on Thursday! As a teacher I know what our school needs",
+        "POLITICAL",
+        "8.11",
+        H,
+        "Labour",
+    ),
+    ("Farage must go #GeneralElection", "POLITICAL", "8.11", M, "Farage"),
+    ("Please sign the petition, parents!", "POLITICAL", "8.11", M, "sign the petition"),
+    ("Avoid Chartwells, the dinners are inedible", "SUPPLIER", "8.13", M, "Chartwells"),
+    ("Can't recommend Arbor enough, the best MIS", "SUPPLIER", "8.13", L, "Arbor"),
+    ("lol www.pornhub.com/view?v=1.", "PORNOGRAPHIC_LINK", "8.14", H, "www.pornhub.com/view?v=1"),
+    ("see HTTPS://UK.XVIDEOS.COM/x", "PORNOGRAPHIC_LINK", "8.14", H, "HTTPS://UK.XVIDEOS.COM/x"),
+    ("http://anything.xxx/gallery", "PORNOGRAPHIC_LINK", "8.14", H, "http://anything.xxx/gallery"),
+    ("That new PE teacher is a total retard", "DISCRIMINATORY", "8.15", H, "retard"),
+    ("Too many pakis round here", "DISCRIMINATORY", "8.15", H, "pakis"),
+    ("Shut up you fucking idiot", "OFFENSIVE", "8.15", H, "idiot"),
+    ("Posting as Mrs Jones while she's on leave lol", "IMPERSONATION", "8.16", M, "Posting as"),
+    (
+        "I'm on his account while he's away, he left it logged in",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "on his account",
+    ),
+    (
+        "Made a fake account as the head to wind up the staff",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "fake account",
+    ),
+    ("My date of birth is 14/03/1986", "PERSONAL_DETAILS", "10", M, "14/03/1986"),
+    ("New address: I live at 42 Elm Grove, pop round", "PERSONAL_DETAILS", "10", M, "42 Elm Grove"),
+    ("Sort code 20-45-77 if you want to pay me back", "PERSONAL_DETAILS", "10", H, "20-45-77"),
+]
+
+# Posts that mention the same words innocently.
+CLEAN = [
+    "Our Ofsted report has been published: read the full report on our website.",
+    "Year 6 held a mock election as part of British values. The Green Party won!",
+    "Reminder: please pay for the Year 3 trip via ParentPay by Friday.",
+    "School is closed on Monday 26-05-25 for the bank holiday.",
+    "World Book Day: so many witches, wizards and one very convincing dragon.",
+    "Year 5 walked a section of Offa's Dyke for their history topic.",
+    "Our school address is 12 Station Road, LE1 5AA; the office opens at 8am.",
+    "Please be aware of a fake account pretending to be our school. Please report it.",
+    "The football match has been suspended because of the waterlogged pitch.",
+    "Year 4 Viking day: the children pretended to be raiders and traders.",
+    "Revision sessions for the GCSE maths paper start after half term, past papers online.",
+    "Year 4 had a brilliant time at the farm, meeting the animals.",
+    "Staff training today on safeguarding and the child protection policy.",
+    "Our litter pick collected four bags of rubbish around the school.",
+    "Year 6 visited Parliament and met the Speaker.",
+    "There was a chink of light through the clouds on sports day.",
+]
+
+
+@pytest.fixture(scope="module")
+def detectors(packs: PackSet) -> list:
+    return policy_detectors(packs=packs)
+
+
+def _run(detectors: list, text: str, artifacts: NlpArtifacts | None) -> list[Finding]:
+    return [f for d in detectors for f in d.detect(text, artifacts)]
+
+
+@pytest.mark.parametrize(("text", "kind", "section", "severity", "matched"), FLAGGED)
+@pytest.mark.parametrize("with_artifacts", [True, False], ids=["spacy", "no-artifacts"])
+def test_flags_the_breach_at_the_right_span(
+    detectors: list,
+    artifacts_for: Callable[[str], NlpArtifacts],
+    with_artifacts: bool,
+    text: str,
+    kind: str,
+    section: str,
+    severity: Severity,
+    matched: str,
+) -> None:
+    found = _run(detectors, text, artifacts_for(text) if with_artifacts else None)
+    mine = [f for f in found if f.type == kind]
+    assert mine, f"no {kind} in {found}"
+    best = max(mine, key=lambda f: f.severity.rank)
+    assert (best.section, best.severity) == (section, severity)
+    assert matched in {text[f.start : f.end] for f in mine}
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_leaves_innocent_posts_alone(
+    detectors: list, artifacts_for: Callable[[str], NlpArtifacts], text: str
+) -> None:
+    found = [f for f in _run(detectors, text, artifacts_for(text)) if f.severity is not L]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'In RE we discussed the history of the word "negro" and why we do not use it.',
+        "A pupil was called a paki at break; the incident has been reported.",
+        "He wrote 'retard' on the board and it was challenged straight away.",
+    ],
+)
+def test_a_slur_discussed_rather_than_used_is_low(
+    detectors: list, artifacts_for: Callable[[str], NlpArtifacts], text: str
+) -> None:
+    found = [f for f in _run(detectors, text, artifacts_for(text)) if f.type == "DISCRIMINATORY"]
+    slurs = [f for f in found if f.detector == "policy:slurs"]
+    assert slurs and all(f.severity is L for f in slurs)
+    assert all("discussed rather than used" in f.explanation for f in slurs)
+
+
+def _pack_explanations(packs: PackSet) -> set[str]:
+    texts = set()
+    for pack in packs.packs.values():
+        for name, value in pack:
+            if name.endswith("explanation") and isinstance(value, str):
+                texts.add(value)
+        texts.update(r.explanation for r in getattr(pack, "rules", []) if r.explanation)
+    return texts
+
+
+@pytest.mark.parametrize(("text", "kind", "section", "severity", "matched"), FLAGGED)
+def test_explanations_are_fixed_wording_that_cites_the_section(
+    detectors: list,
+    packs: PackSet,
+    text: str,
+    kind: str,
+    section: str,
+    severity: Severity,
+    matched: str,
+) -> None:
+    """Explanations come from the packs' fixed text, so they can never quote the post."""
+    allowed = _pack_explanations(packs)
+    for f in _run(detectors, text, None):
+        assert f.explanation.split(" (The word targets")[0] in allowed
+        assert re.search(
+            rf"[Ss]ection {re.escape(f.section)} of the Social Media Policy", f.explanation
+        )
+
+
+def test_political_escalates_only_with_a_school_affiliation(detectors: list) -> None:
+    plain = _run(detectors, "Vote Labour on Thursday!", None)
+    tied = _run(detectors, "Vote Labour on Thursday! From everyone at Oakfield school.", None)
+    assert [f.severity for f in plain if f.type == "POLITICAL"] == [M]
+    assert [f.severity for f in tied if f.type == "POLITICAL"] == [H]
+
+
+def test_classifier_finding_points_at_the_most_offensive_word(detectors: list) -> None:
+    text = "Honestly what a lovely day, shame about that fucking idiot at the gate"
+    offensive = [f for f in _run(detectors, text, None) if f.type == "OFFENSIVE"]
+    assert len(offensive) == 1
+    assert text[offensive[0].start : offensive[0].end] in {"fucking", "idiot"}
+    assert 0.5 <= offensive[0].score <= 1

@@ -1,0 +1,240 @@
+"""Sections 8.4 and 8.5 on social text: who is a pupil, who is an adult, what is discussed."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.base import Finding, Severity
+from detectors.knowledge import AccountKnowledge
+from detectors.stack import DetectorStack
+
+OURS = {"presidio", "pupils", "pupils_discussed"}
+
+
+def _found(stack: DetectorStack, text: str) -> set[tuple[str, str]]:
+    return {(f.type, text[f.start : f.end]) for f in stack.detect(text) if f.detector in OURS}
+
+
+def _types(findings: list[Finding]) -> set[str]:
+    return {f.type for f in findings if f.detector in OURS}
+
+
+# --- social text: handles, hashtags and URLs are never people; case does not hide a name ------
+
+NO_PEOPLE = [
+    "Well done @MrsJones_Y2 and @OakfieldPrimary! #WalkToSchool #TeamOakfield https://t.co/Qm3kT",
+    "RT @StMarysPTA: Huge thanks to @BoltonCouncil for the new #ReadingCorner",
+    "Photos from today: www.oakfield.example/gallery #SportsDay @OakfieldPE",
+    "Year 5 loved their trip to the Science Museum today! #OakfieldLearns",
+]
+
+
+@pytest.mark.parametrize("text", NO_PEOPLE)
+def test_handles_hashtags_and_urls_are_not_people(stack: DetectorStack, text: str) -> None:
+    assert "PERSON" not in _types(stack.detect(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("well done lily thompson and oliver bennett in year 2", "oliver bennett"),
+        ("huge congrats to jack robinson for his reading award", "jack robinson"),
+        ("WELL DONE OLIVER BENNETT IN YEAR 2 FOR WINNING THE SPELLING BEE", "OLIVER BENNETT"),
+        ("Happy 9th birthday to Lily-Mae Thompson in Year 4!", "Lily-Mae Thompson"),
+    ],
+)
+def test_names_in_lower_case_capitals_and_hyphens_are_found(
+    stack: DetectorStack, text: str, name: str
+) -> None:
+    assert ("PERSON", name) in _found(stack, text)
+
+
+# --- 8.4: a child named beside a child cue --------------------------------------------------
+
+IDENTIFIED = [
+    ("Happy 9th birthday to Lily-Mae Thompson in Year 4!", "Lily-Mae Thompson"),
+    ("Congratulations Ella-Rose (4H) on your gold certificate!", "Ella-Rose"),
+    ("Star of the week goes to Freddie for always helping others.", "Freddie"),
+    ("Amelia W. in Year 2 won the spelling bee today!", "Amelia W."),
+    ("Player of the match: Ethan Walsh, Year 6, who scored a hat-trick!", "Ethan Walsh"),
+    ("Oliver will be played by Harry Finch (Year 5, age 10).", "Harry Finch"),
+    ("Our netball captain Isla Brown scored 12 goals!", "Isla Brown"),
+    ("Noah Green, aged 7, won the colouring competition.", "Noah Green"),
+    ("Jayden in 4B has been chosen for the choir.", "Jayden"),
+    ("well done lily thompson and oliver bennett in year 2", "lily thompson"),  # listed together
+]
+
+
+@pytest.mark.parametrize(("text", "name"), IDENTIFIED)
+def test_child_named_beside_a_child_cue_is_high(stack: DetectorStack, text: str, name: str) -> None:
+    hits = [f for f in stack.detect(text) if f.type == "PUPIL_IDENTIFIED"]
+    assert name in {text[f.start : f.end] for f in hits}
+    assert all(f.severity is Severity.HIGH and f.section == "8.4" for f in hits)
+    assert all(text[f.start : f.end] not in f.explanation for f in hits)
+
+
+def test_every_mention_of_an_identified_child_is_flagged(stack: DetectorStack) -> None:
+    text = "Happy 9th birthday to Lily-Mae Thompson in Year 4! Have the best day, Lily-Mae!"
+    spans = {text[f.start : f.end] for f in stack.detect(text) if f.type == "PUPIL_IDENTIFIED"}
+    assert spans == {"Lily-Mae Thompson", "Lily-Mae"}
+
+
+NOT_A_PUPIL = [
+    "We're delighted to welcome Mrs Patel, our new SENCo, to the Oakfield team!",
+    "Please welcome Mr Adebayo, our new Head of Science, who joins us from Leeds.",
+    "Helen Marsh, our headteacher, visited Year 3 today.",
+    "Thanks to parent rep Karen Doyle for organising the Year 4 disco.",
+    "Thank you to author Jo Smith for talking to Year 6 about her books.",
+    "Year 5 loved their trip to the Science Museum – the Wonderlab was a huge hit!",
+    "Open Evening for Year 6 families is tonight, 6–8pm.",
+    "Auditions for our spring production of Oliver! are now open to Years 4–6.",
+    "Oakfield Primary School is proud of Year 6.",
+    "Sports Day 2027 date announced: Friday 25th June. Save the date!",
+]
+
+
+@pytest.mark.parametrize("text", NOT_A_PUPIL)
+def test_adults_and_group_news_do_not_open_review_items(stack: DetectorStack, text: str) -> None:
+    ours = [f for f in stack.detect(text) if f.detector in OURS]
+    assert [f for f in ours if f.severity.rank >= Severity.MEDIUM.rank] == []
+
+
+def test_a_pupils_street_is_their_home(stack: DetectorStack) -> None:
+    text = (
+        "Well done to Oliver Bennett in Year 2, who walks to school every day from his house on "
+        "Ashdown Crescent!"
+    )
+    assert ("PUPIL_HOME", "Ashdown Crescent") in _found(stack, text)
+    assert ("PUPIL_HOME", "Ashdown Crescent") not in _found(
+        stack, "The new crossing on Ashdown Crescent opens on Monday."
+    )
+
+
+def test_a_pupil_number_is_high(stack: DetectorStack) -> None:
+    text = "Lost: a reading record, UPN W301001234567, please return it"
+    (found,) = [f for f in stack.detect(text) if f.type == "UK_UPN"]
+    assert found.severity is Severity.HIGH and found.section == "8.4"
+
+
+# --- 8.4 with what the school knows: staff, roster, handles -----------------------------------
+
+
+def _knowledge(**kw: object) -> AccountKnowledge:
+    return AccountKnowledge(key=b"k" * 32, **kw)  # type: ignore[arg-type]
+
+
+def test_staff_names_are_adults_even_beside_a_year_group(stack: DetectorStack) -> None:
+    text = "Helen Marsh in Year 3 today, reading with the class."
+    plain = stack.detect_many([text])[0]
+    assert "PUPIL_IDENTIFIED" in _types(plain)
+    known = DetectorStack(
+        stack.nlp_engine,
+        stack.detectors,
+        knowledge=lambda ctxs: dict.fromkeys(
+            ctxs, _knowledge(staff_names=frozenset({"helen marsh"}))
+        ),
+    )
+    from detectors.knowledge import DetectionContext
+
+    (with_staff,) = known.detect_many([text], [DetectionContext(account_id=1)])
+    assert "PUPIL_IDENTIFIED" not in _types(with_staff)
+
+
+ROSTER_CSV = """UPN,Legal Surname,Legal Forename,Preferred Forename,Year,Reg Group,X Handle
+W301001234567,Thompson,Lily-Mae,,4,4T,@lilymae_t
+Z80912345678B,Bennett,Oliver,Olly,2,2B,
+"""
+KEY = b"a-test-roster-key-of-32-bytes!!!"
+
+
+@pytest.fixture(scope="module")
+def roster_knowledge() -> AccountKnowledge:
+    from detectors.roster import read_roster
+
+    parsed = read_roster(ROSTER_CSV.encode(), KEY)
+    roster = {kind: frozenset(v) for kind, v in parsed.digests.items()}
+    return AccountKnowledge(key=KEY, roster=roster, staff_names=frozenset({"helen marsh"}))
+
+
+def _with(stack: DetectorStack, knowledge: AccountKnowledge) -> DetectorStack:
+    return DetectorStack(
+        stack.nlp_engine, stack.detectors, knowledge=lambda c: dict.fromkeys(c, knowledge)
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("lovely reading from lily-mae thompson today", "lily-mae thompson"),
+        ("Well done Olly Bennett!", "Olly Bennett"),  # a nickname of the legal forename
+        ("Great work by Oliver B. this week", "Oliver B."),  # first name + initial
+        ("LILY MAE THOMPSON WON", "LILY MAE THOMPSON"),
+    ],
+)
+def test_roster_names_are_pupils_without_any_cue(
+    stack: DetectorStack, roster_knowledge: AccountKnowledge, text: str, span: str
+) -> None:
+    from detectors.knowledge import DetectionContext
+
+    (found,) = _with(stack, roster_knowledge).detect_many([text], [DetectionContext(1)])
+    hits = {text[f.start : f.end] for f in found if f.type == "PUPIL_NAME"}
+    assert hits == {span}
+    assert stack.detect_many([text]) == [[f for f in found if f.type != "PUPIL_NAME"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Lily-Mae Smith read a poem", "Thompson Construction sponsors our kit", "Oliver Twist!"],
+)
+def test_other_names_are_not_roster_matches(
+    stack: DetectorStack, roster_knowledge: AccountKnowledge, text: str
+) -> None:
+    from detectors.knowledge import DetectionContext
+
+    (found,) = _with(stack, roster_knowledge).detect_many([text], [DetectionContext(1)])
+    assert "PUPIL_NAME" not in _types(found)
+
+
+def test_a_known_pupil_handle_is_high(
+    stack: DetectorStack, roster_knowledge: AccountKnowledge
+) -> None:
+    from detectors.knowledge import DetectionContext
+
+    text = "Great goal from @LilyMae_T today! Thanks @OakfieldPTA"
+    (found,) = _with(stack, roster_knowledge).detect_many([text], [DetectionContext(1)])
+    hits = [(f.type, text[f.start : f.end], f.severity) for f in found if f.type == "PUPIL_HANDLE"]
+    assert hits == [("PUPIL_HANDLE", "@LilyMae_T", Severity.HIGH)]
+
+
+# --- 8.5: a specific pupil discussed -----------------------------------------------------------
+
+DISCUSSED = [
+    ("Jayden in 4B has been struggling with his behaviour since his dad left.", Severity.HIGH),
+    ("Sam in 5W has ADHD and needs extra support on the trip.", Severity.HIGH),
+    ("Mia's mum and dad have split up so please be kind to her this week.", Severity.HIGH),
+    ("A Year 3 boy was sent home today after biting another child.", Severity.MEDIUM),
+    ("One of our Year 4 girls has been diagnosed with epilepsy, please be aware.", Severity.MEDIUM),
+    ("This child has been referred to social services again.", Severity.MEDIUM),
+]
+
+
+@pytest.mark.parametrize(("text", "severity"), DISCUSSED)
+def test_a_specific_pupil_discussed(stack: DetectorStack, text: str, severity: Severity) -> None:
+    hits = [f for f in stack.detect(text) if f.type == "PUPIL_DISCUSSED"]
+    assert [(f.section, f.severity) for f in hits] == [("8.5", severity)]
+    assert text[hits[0].start : hits[0].end] not in hits[0].explanation
+
+
+NOT_DISCUSSED = [
+    "Our Year 6 pupils learnt about healthy eating and allergies this week.",
+    "Anti-bullying week starts Monday: Year 5 made posters.",
+    "The police visited Year 2 to talk about road safety.",
+    "Flu vaccinations for Reception to Year 6 take place this Thursday.",
+    "Please welcome Mrs Patel, our new SENCo, who will support pupils with SEND.",
+    "Year 11 mock exams begin on Monday. Good luck everyone!",
+]
+
+
+@pytest.mark.parametrize("text", NOT_DISCUSSED)
+def test_group_news_and_adults_are_not_pupils_discussed(stack: DetectorStack, text: str) -> None:
+    assert "PUPIL_DISCUSSED" not in _types(stack.detect(text))
