@@ -17,7 +17,7 @@ from typing import Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from connectors.base import Connector, Cursor, Page
+from connectors.base import Connector, Credentials, Cursor, Page
 from connectors.errors import (
     AuthExpired,
     ConnectorError,
@@ -220,12 +220,20 @@ def pull_shard(
     """Pull a shard's accounts one after another (`postwarden.sharding` made the shard).
 
     `pull_account` records every platform fault on its account and never raises for one, so
-    one account's failure never costs the rest of the shard.
+    one account's failure never costs the rest of the shard. Accounts sharing a Connection (one
+    app token for a trust) cost the secrets backend one lookup per shard, not one per account.
     """
     settings = settings or get_settings()
+    found: dict[str, Credentials] = {}
+
+    def cached(conn_id: str) -> Credentials:
+        if conn_id not in found:
+            found[conn_id] = credentials(conn_id)  # a missing one raises, and is not cached
+        return found[conn_id]
+
     ok = deferred = failed = new = changed = reads = 0
     for account_id in account_ids:
-        r = pull_account(account_id, settings=settings, credentials=credentials)
+        r = pull_account(account_id, settings=settings, credentials=cached)
         ok += r.state == AccountState.OK
         deferred += r.state == AccountState.DEFERRED
         failed += r.state not in (AccountState.OK, AccountState.DEFERRED)

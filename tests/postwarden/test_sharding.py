@@ -91,3 +91,31 @@ def test_pools_one_per_platform_in_airflow_import_format(settings: Settings) -> 
     pools = sharding.pools(settings.model_copy(update={"pool_slots_per_platform": 3}))
     assert set(pools) == {f"postwarden_{p.value}" for p in Platform}
     assert all(p["slots"] == 3 and p["description"] for p in pools.values())
+
+
+def test_pull_shard_looks_each_connection_up_once_and_survives_a_missing_one(
+    sqlite_settings: Settings,
+) -> None:
+    from connectors.base import Credentials
+    from postwarden import demo
+    from postwarden.credentials import MissingConnection
+    from postwarden.sandbox.server import SandboxServer
+
+    with session_scope(get_engine(sqlite_settings.resolved_database_url)) as s:
+        demo.seed(s)
+    cfg = sqlite_settings.model_copy(update={"backfill_days": 3650})
+    lookups: list[str] = []
+    with SandboxServer(tokens={"t"}) as sandbox:
+
+        def creds(conn_id: str) -> Credentials:
+            lookups.append(conn_id)
+            if conn_id == "x_riverside_academy":
+                raise MissingConnection("gone")
+            return Credentials(conn_id=conn_id, secret="t", host=sandbox.url)
+
+        ids = pipeline.list_accounts(cfg)
+        result = pipeline.pull_shard(ids + ids, settings=cfg, credentials=creds)
+    assert (result.accounts, result.ok, result.failed) == (6, 4, 2)
+    assert sorted(lookups) == sorted(
+        ["x_oakfield_primary", "x_mrhughes_pe", "x_riverside_academy", "x_riverside_academy"]
+    ), "found once per shard; a missing one is asked again"
