@@ -28,6 +28,7 @@ from postwarden.settings import Settings, get_settings
 from storage.db import get_engine, session_scope
 from storage.models import FindingRow, ItemState, Post, ReviewEvent, ReviewItem
 from storage.ops_models import PurgeRecord, PurgeRun
+from storage.review_models import Referral
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,16 @@ def _purge_item(session: Session, *, run: PurgeRun, item: ReviewItem) -> tuple[i
     for event in events:
         event.note = PURGED  # the database refuses any other change to an audit event
         session.add(event)
+        notes += 1
+    # A section 9 referral keeps who referred to whom, when and the reference, not the words.
+    referrals = session.exec(
+        select(Referral).where(
+            Referral.item_id == item.id, Referral.note != "", Referral.note != PURGED
+        )
+    ).all()
+    for referral in referrals:
+        referral.note = PURGED
+        session.add(referral)
         notes += 1
     assert item.closed_at is not None
     session.add(

@@ -23,6 +23,7 @@ Control API (no auth; it binds 127.0.0.1 by default and is a test double, not a 
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -525,7 +526,17 @@ class SandboxServer:
 
 
 def serve(host: str, port: int, dataset_path: Path | None) -> None:
-    """Serve until Ctrl-C (the `postwarden sandbox` command)."""
+    """Serve until Ctrl-C or SIGTERM (the `postwarden sandbox` command).
+
+    The handlers are installed explicitly: a process started in the background by a
+    non-interactive shell inherits SIGINT as ignored, and `docker stop` sends SIGTERM.
+    """
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     server = SandboxServer(dataset_path, host=host, port=port).start()
     source = dataset_path or DEMO_DATASET
     print(

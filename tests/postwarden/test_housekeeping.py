@@ -29,6 +29,7 @@ from storage.models import (
     Role,
 )
 from storage.ops_models import PurgeRecord, PurgeRun
+from storage.review_models import Referral
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -149,6 +150,8 @@ def test_purge_removes_every_trace_of_text_of_items_closed_past_retention(
         s.add(post)
     old_item = _close(settings, ids["1"], days_ago=91, note=f"Checked: {OLD_CLOSED}")
     _close(settings, ids["2"], days_ago=10, note=f"Checked: {FRESH_CLOSED}")
+    with session_scope(engine) as s:  # a section 9 referral quoting the post
+        s.add(Referral(item_id=old_item, referred_to="police", reference="LOG-1", note=OLD_CLOSED))
     with Session(engine) as s:
         trail_before = [
             (e.id, e.item_id, e.actor_id, e.action, e.assignee_id, e.state, e.at)
@@ -165,7 +168,7 @@ def test_purge_removes_every_trace_of_text_of_items_closed_past_retention(
         "closed 10 days ago: within retention, kept"
     )
     assert [t for t, _ in _holding(engine, "ZQSTILLOPEN")] == ["post"], "open: kept"
-    assert (result.items_purged, result.posts_purged, result.notes_purged) == (1, 1, 2)
+    assert (result.items_purged, result.posts_purged, result.notes_purged) == (1, 1, 3)
     assert result.findings_purged == 1 and result.unflagged_texts_dropped == 1
     with Session(engine) as s:
         trail_after = [
@@ -181,6 +184,12 @@ def test_purge_removes_every_trace_of_text_of_items_closed_past_retention(
         run = s.get(PurgeRun, result.run_id)
         assert run is not None and run.finished_at is not None and run.trigger == "test"
         assert (run.items_purged, run.retention_days) == (1, 90)
+        referral = s.exec(select(Referral)).one()
+        assert (referral.referred_to, referral.reference, referral.note) == (
+            "police",
+            "LOG-1",
+            housekeeping.PURGED,
+        ), "who was referred to, and the reference, are kept"
         records = s.exec(select(PurgeRecord)).all()
         assert [(r.run_id, r.item_id, r.post_id) for r in records] == [
             (result.run_id, old_item, ids["1"])
@@ -220,7 +229,7 @@ def test_a_reopened_and_reclosed_item_is_purged_again(settings: Settings) -> Non
         "note = 'rewritten'",
         "action = 'dismissed'",
         "actor_id = NULL, note = '[purged]'",
-        'state = \'open\', note = \'[purged]\'',
+        "state = 'open', note = '[purged]'",
     ],
 )
 def test_the_audit_log_still_refuses_every_other_update_and_any_delete(
@@ -239,3 +248,22 @@ def test_the_audit_log_still_refuses_every_other_update_and_any_delete(
     with engine.begin() as conn:  # the one change a purge makes is allowed
         conn.execute(sa.text("UPDATE review_event SET note = '[purged]' WHERE note != ''"))
     assert housekeeping.PURGED == "[purged]"
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["note = 'rewritten'", "reference = 'X', note = '[purged]'", "item_id = item_id + 1"],
+)
+def test_referrals_accept_only_the_purge_marker(settings: Settings, change: str) -> None:
+    ids = _world(settings, {"1": OLD_CLOSED})
+    pipeline.scan_pending(settings=settings, stack=KeywordStack())
+    item_id = _close(settings, ids["1"], days_ago=1, note="a note")
+    engine = get_engine(settings.resolved_database_url)
+    with session_scope(engine) as s:
+        s.add(Referral(item_id=item_id, referred_to="police", reference="LOG-2", note="words"))
+    for statement in (f"UPDATE referral SET {change}", "DELETE FROM referral"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with engine.begin() as conn:
+                conn.execute(sa.text(statement))
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE referral SET note = '[purged]'"))

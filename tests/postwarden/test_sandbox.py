@@ -682,9 +682,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_runs_until_interrupted() -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_serve_runs_until_interrupted(sig: signal.Signals) -> None:
     port = _free_port()
-    code = f"from postwarden.sandbox.server import serve; serve('127.0.0.1', {port}, None)"
+    # Started as a background job of a non-interactive shell would be: SIGINT ignored.
+    code = (
+        "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        f"from postwarden.sandbox.server import serve; serve('127.0.0.1', {port}, None)"
+    )
     proc = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -694,7 +699,7 @@ def test_serve_runs_until_interrupted() -> None:
         assert f"http://127.0.0.1:{port}" in first
         r = requests.get(f"http://127.0.0.1:{port}/2/users/{OAKFIELD}", headers=AUTH, timeout=5)
         assert r.json()["data"]["username"] == "OakfieldPrimary"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=10)
     finally:
         if proc.poll() is None:

@@ -113,13 +113,29 @@ def upgrade() -> None:
 APPEND_ONLY_TABLES = ("audit_log", "referral")
 
 
+# Columns that must never change; a referral's `note` may only become the purge marker.
+PURGED = "[purged]"
+PURGEABLE_NOTE_KEEPS = {
+    "referral": ("id", "item_id", "made_by_id", "referred_to", "reference", "at")
+}
+
+
 def _append_only_triggers(table: str) -> None:
-    """Like review_event: the database itself refuses UPDATE and DELETE, whatever the client."""
+    """Like review_event: the database itself refuses UPDATE and DELETE, whatever the client.
+    The one exception: the retention purge may set a referral's free-text note to the marker."""
     message = f"{table} is append-only"
+    keeps = PURGEABLE_NOTE_KEEPS.get(table)
     if op.get_bind().dialect.name == "postgresql":
+        allow = ""
+        if keeps:
+            same = " AND ".join(f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in keeps)
+            allow = (
+                f"IF TG_OP = 'UPDATE' AND NEW.note = '{PURGED}' AND {same} "
+                "THEN RETURN NEW; END IF; "
+            )
         op.execute(
             f"CREATE FUNCTION {table}_append_only() RETURNS trigger AS $$ "
-            f"BEGIN RAISE EXCEPTION '{message}'; END; $$ LANGUAGE plpgsql"
+            f"BEGIN {allow}RAISE EXCEPTION '{message}'; END; $$ LANGUAGE plpgsql"
         )
         op.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -127,9 +143,13 @@ def _append_only_triggers(table: str) -> None:
         )
     else:
         for verb in ("UPDATE", "DELETE"):
+            when = ""
+            if keeps and verb == "UPDATE":
+                same = " AND ".join(f'NEW."{c}" IS OLD."{c}"' for c in keeps)
+                when = f"WHEN NOT (NEW.note = '{PURGED}' AND {same}) "
             op.execute(
                 f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+                f"{when}BEGIN SELECT RAISE(ABORT, '{message}'); END"
             )
 
 
