@@ -15,7 +15,6 @@ replies are kept. Bluesky posts cannot be edited; a deleted one is missing from
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -274,13 +273,7 @@ class BlueskyConnector:
     # -- helpers -------------------------------------------------------------------------------
 
     def _malformed(self, problem: str, payload: Any) -> MalformedPayload:
-        try:
-            raw = json.dumps(payload, ensure_ascii=False, default=repr)
-        except (TypeError, ValueError):
-            raw = repr(payload)
-        return MalformedPayload(
-            f"malformed Bluesky page: {problem}", raw=raw, endpoint=self.endpoint
-        )
+        return MalformedPayload.from_payload("Bluesky", problem, payload, endpoint=self.endpoint)
 
     def _post(self, i: int, item: Any, body: Any) -> tuple[PulledPost | None, str]:
         where = f"feed[{i}]"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 
 class ConnectorError(Exception):
@@ -39,3 +41,14 @@ class MalformedPayload(ConnectorError):
     def __init__(self, message: str, *, raw: str | bytes = b"", endpoint: str = "") -> None:
         super().__init__(message, endpoint=endpoint)
         self.raw = raw if isinstance(raw, bytes) else raw.encode("utf-8", "replace")
+
+    @classmethod
+    def from_payload(
+        cls, platform: str, problem: str, payload: Any, *, endpoint: str
+    ) -> MalformedPayload:
+        """A parsed page we cannot use, re-serialised as the raw body kept for diagnosis."""
+        try:
+            raw = json.dumps(payload, ensure_ascii=False, default=repr)
+        except (TypeError, ValueError):
+            raw = repr(payload)
+        return cls(f"malformed {platform} page: {problem}", raw=raw, endpoint=endpoint)

@@ -18,7 +18,6 @@ older than that window are not seen; `revisit` is `graph_revisit_days` in the se
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -218,12 +217,8 @@ class GraphEdgeConnector:
         raise TypeError("GraphEdgeConnector is abstract")
 
     def _malformed(self, problem: str, payload: Any) -> MalformedPayload:
-        try:
-            raw = json.dumps(payload, ensure_ascii=False, default=repr)
-        except (TypeError, ValueError):
-            raw = repr(payload)
-        return MalformedPayload(
-            f"malformed {self.platform} page: {problem}", raw=raw, endpoint=self.endpoint
+        return MalformedPayload.from_payload(
+            str(self.platform), problem, payload, endpoint=self.endpoint
         )
 
     def _need(self, obj: Any, key: str, where: str, payload: Any) -> str:

@@ -9,7 +9,6 @@ the newest id it has stored (`newest_id`), which becomes the floor when the swee
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -355,11 +354,7 @@ class XConnector:
     # -- helpers -------------------------------------------------------------------------------
 
     def _malformed(self, problem: str, payload: Any) -> MalformedPayload:
-        try:
-            raw = json.dumps(payload, ensure_ascii=False, default=repr)
-        except (TypeError, ValueError):
-            raw = repr(payload)
-        return MalformedPayload(f"malformed X page: {problem}", raw=raw, endpoint=self.endpoint)
+        return MalformedPayload.from_payload("X", problem, payload, endpoint=self.endpoint)
 
     def _includes(
         self, payload: Mapping[str, Any]

@@ -27,9 +27,10 @@ from email.utils import formatdate, make_msgid
 
 from sqlmodel import Session, col, select
 
+from postwarden.health import needing_reauth
 from postwarden.settings import Settings, get_settings
 from storage.db import get_engine, session_scope
-from storage.models import Account, AccountState, ItemState, Person, ReviewEvent, ReviewItem, Role
+from storage.models import ItemState, Person, ReviewEvent, ReviewItem, Role
 from storage.review_models import NoticeKind, ReviewNotice
 from storage.types import utcnow
 
@@ -234,13 +235,7 @@ def digest_mails(session: Session, settings: Settings) -> list[Mail]:
 
 def reauth_mails(session: Session, settings: Settings) -> list[Mail]:
     """Once a day to the Director of IT while accounts need re-authorisation (count only)."""
-    n = len(
-        session.exec(
-            select(Account.id).where(
-                Account.state == AccountState.NEEDS_REAUTH, col(Account.active).is_(True)
-            )
-        ).all()
-    )
+    n = sum(1 for a in needing_reauth(session) if a.active)  # the connectors' health hook
     if not n:
         return []
     now = utcnow()
