@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -134,6 +135,7 @@ PLATFORM_ACCOUNTS = [
 INACTIVE = {"b.fox@riverside.example"}
 HANDLES = {"o.hughes@oakfield.example": [(Platform.X, "MrHughesPE")]}
 
+DEMO_PACKS = Path(__file__).resolve().parent / "demo_packs"
 SANDBOX_TOKEN = "demo-sandbox-token"  # noqa: S105  (the sandbox's fake token, nobody's secret)
 
 
@@ -257,6 +259,8 @@ def run_demo(
         env = airflow_env(settings, connections=demo_connections(sandbox.url))
         # The sandbox's history is older than a live backfill window: take all of it.
         env["POSTWARDEN_BACKFILL_DAYS"] = "3650"
+        # The demo trust's own supplier contracts (section 8.13), as a trust would configure them.
+        env.setdefault("POSTWARDEN_PACKS_DIR", str(DEMO_PACKS))
         log_path = settings.home.resolve() / "logs" / "demo-airflow.log"
         echo(f"3/4 Airflow: migrating its metadata DB (log: {log_path})")
         if run_airflow(["db", "migrate"], env, log_path) != 0:
