@@ -19,7 +19,7 @@ import os
 import smtplib
 import ssl
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -113,6 +113,33 @@ def immediate_mails(session: Session, settings: Settings) -> list[Mail]:
     ).all():
         if item.assignee_id and (item.assignee_id, item.id) not in sent:
             by_person[item.assignee_id].append(item)
+    mails = _item_mails(
+        session,
+        settings,
+        by_person,
+        kind=NoticeKind.IMMEDIATE,
+        subject=lambda n, _items: f"Postwarden: {_plural(n, 'high-severity review item')} for you",
+        body=lambda n, _items, links: (
+            f"Hello,\n\n{_plural(n, 'item')} of high severity "
+            f"{'waits' if n == 1 else 'wait'} for your review:"
+            f"\n{links}\n\nHigh-severity items are due within "
+            f"{settings.due_hours_high} hours; after that they pass to the Director "
+            f"of IT.\nYour queue: {_link(settings, '/queue')}"
+        ),
+    )
+    return mails + _safeguarding_mails(session, settings)
+
+
+def _item_mails(
+    session: Session,
+    settings: Settings,
+    by_person: Mapping[int, list[ReviewItem]],
+    *,
+    kind: NoticeKind,
+    subject: Callable[[int, list[ReviewItem]], str],
+    body: Callable[[int, list[ReviewItem], str], str],
+) -> list[Mail]:
+    """One mail per person listing their items as links (never their text)."""
     mails = []
     for person_id, items in by_person.items():
         person = _mailable(session, person_id)
@@ -123,21 +150,15 @@ def immediate_mails(session: Session, settings: Settings) -> list[Mail]:
         mails.append(
             Mail(
                 to=person.email,  # type: ignore[arg-type]
-                subject=f"Postwarden: {_plural(n, 'high-severity review item')} for you",
-                body=(
-                    f"Hello,\n\n{_plural(n, 'item')} of high severity "
-                    f"{'waits' if n == 1 else 'wait'} for your review:"
-                    f"\n{links}\n\nHigh-severity items are due within "
-                    f"{settings.due_hours_high} hours; after that they pass to the Director "
-                    f"of IT.\nYour queue: {_link(settings, '/queue')}" + _FOOTER
-                ),
-                kind=NoticeKind.IMMEDIATE,
+                subject=subject(n, items),
+                body=body(n, items, links) + _FOOTER,
+                kind=kind,
                 person_id=person_id,
                 item_ids=tuple(i.id for i in items),  # type: ignore[misc]
                 count=n,
             )
         )
-    return mails + _safeguarding_mails(session, settings)
+    return mails
 
 
 def _safeguarding_mails(session: Session, settings: Settings) -> list[Mail]:
@@ -164,29 +185,18 @@ def _safeguarding_mails(session: Session, settings: Settings) -> list[Mail]:
         ):
             if lead.id is not None and (lead.id, item.id) not in sent:
                 by_person[lead.id].append(item)
-    mails = []
-    for person_id, items in by_person.items():
-        person = _mailable(session, person_id)
-        if person is None:
-            continue
-        n = len(items)
-        links = "\n".join(f"  {_link(settings, f'/items/{i.id}')}" for i in items)
-        mails.append(
-            Mail(
-                to=person.email,  # type: ignore[arg-type]
-                subject=f"Postwarden: safeguarding alert ({_plural(n, 'item')})",
-                body=(
-                    f"Hello,\n\nAs your school's Designated Safeguarding Lead you are alerted to "
-                    f"{_plural(n, 'item')} that may identify or discuss pupils (policy 8.4/8.5); "
-                    f"severity: {_counts(i.severity for i in items)}.\n{links}" + _FOOTER
-                ),
-                kind=NoticeKind.SAFEGUARDING,
-                person_id=person_id,
-                item_ids=tuple(i.id for i in items),  # type: ignore[misc]
-                count=n,
-            )
-        )
-    return mails
+    return _item_mails(
+        session,
+        settings,
+        by_person,
+        kind=NoticeKind.SAFEGUARDING,
+        subject=lambda n, _items: f"Postwarden: safeguarding alert ({_plural(n, 'item')})",
+        body=lambda n, items, links: (
+            f"Hello,\n\nAs your school's Designated Safeguarding Lead you are alerted to "
+            f"{_plural(n, 'item')} that may identify or discuss pupils (policy 8.4/8.5); "
+            f"severity: {_counts(i.severity for i in items)}.\n{links}"
+        ),
+    )
 
 
 def _people_with_role(session: Session, role: Role) -> Sequence[Person]:

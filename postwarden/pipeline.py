@@ -116,8 +116,7 @@ def pull_account(
         if not (account.active and account.is_approved):
             # Section 4: never pull an unapproved or deactivated account, whatever asked for it.
             return PullResult(account_id, "skipped", error="not active and approved (section 4)")
-        now = utcnow()
-        if account.deferred_until and account.deferred_until > now:
+        if account.deferred_until and account.deferred_until > utcnow():
             return PullResult(account_id, AccountState.DEFERRED, error="rate-limited until reset")
         snapshot = Account.model_validate(account.model_dump())
 
@@ -170,17 +169,8 @@ def pull_account(
             if not token:
                 break
     except RateLimited as exc:
-        with session_scope(engine) as session:
-            acc = session.get(Account, account_id)
-            assert acc is not None
-            crud.record_pull(
-                session,
-                account=acc,
-                state=AccountState.DEFERRED,
-                error=str(exc),
-                deferred_until=exc.reset_at,
-            )
-        return PullResult(account_id, AccountState.DEFERRED, new, changed, pages, reads, str(exc))
+        r = finish(AccountState.DEFERRED, str(exc), deferred_until=exc.reset_at)
+        return PullResult(account_id, r.state, new, changed, pages, reads, r.error)
     except AuthExpired as exc:
         r = finish(AccountState.NEEDS_REAUTH, f"re-authorisation needed: {exc}")
         return PullResult(account_id, r.state, new, changed, pages, reads, r.error)
@@ -313,12 +303,17 @@ def scan_pending(
             after_id = posts[-1].id or after_id
             stack = stack or load(settings)
             contexts = [DetectionContext(account_id=p.account_id) for p in posts]
-            results = _detect_batch(stack, [p.text or "" for p in posts], contexts)
-            for post, findings, context in zip(posts, results, contexts, strict=True):
+            texts = _detect_batch(stack, [p.text or "" for p in posts], contexts)
+            # Images are fetched before the batch writes anything, so no database write lock is
+            # held while waiting on the network.
+            results = [
+                None if found is None else found + _image_findings(stack, post, ctx, fetch_media)
+                for post, found, ctx in zip(posts, texts, contexts, strict=True)
+            ]
+            for post, findings in zip(posts, results, strict=True):
                 if findings is None:
                     failed.append(post.id)  # type: ignore[arg-type]
                     continue
-                findings = findings + _image_findings(stack, post, context, fetch_media)
                 crud.replace_findings(session, post=post, findings=findings)
                 scanned += 1
                 n_findings += len(findings)
@@ -340,9 +335,7 @@ def media_fetcher(settings: Settings, credentials: CredentialSource) -> MediaFet
     """Image bytes of a stored post, fetched through its account's own connector."""
 
     def fetch(post_id: int) -> list[bytes]:
-        from postwarden.pull_steps import fetch_post_media
-
-        media = fetch_post_media(post_id, settings=settings, credentials=credentials)
+        media = pull_steps.fetch_post_media(post_id, settings=settings, credentials=credentials)
         return [m.data for m in media]
 
     return fetch
