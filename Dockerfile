@@ -22,7 +22,7 @@ COPY --chown=airflow:root detectors ./detectors
 COPY --chown=airflow:root storage ./storage
 COPY --chown=airflow:root review ./review
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" . \
-    && python -c "import postwarden.pipeline, detectors.stack, review.app"
+    && python -c "import pipeline.cycle, detectors.stack, review.web.app"
 COPY --chown=airflow:root dags/ /opt/airflow/dags/
 
 ENV POSTWARDEN_HOME=/opt/airflow/postwarden \

@@ -22,13 +22,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/postwarden demo
 
-## Set up and run every test (SQLite and the machine's PostgreSQL), plus ruff.
-test: $(STAMP)
-	$(BIN)/ruff check .
+## Set up and run every test (SQLite and the machine's PostgreSQL), plus the static checks.
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## ruff, the layer contracts of docs/architecture.md, and the type checker.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .postwarden

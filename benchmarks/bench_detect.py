@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-    from postwarden.settings import Settings
+    from detectors.config import StackConfig
 
     start = time.perf_counter()
     reference = AnalyzerEngine(
@@ -126,10 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"presidio load: {time.perf_counter() - start:.2f} s, peak RSS {peak_rss_mb():.0f} MB")
     start = time.perf_counter()
-    settings = Settings(
-        _env_file=None, spacy_model=args.model, detect_batch_size=args.batch_size, detect_workers=1
-    )
-    single = DetectorStack.from_settings(settings)
+    config = StackConfig(spacy_model=args.model, batch_size=args.batch_size, workers=1)
+    single = DetectorStack.build(config)
     if args.core_only:  # personal data and pupils only: without the policy packs' detectors
         core = (PresidioPiiDetector, PupilIdentificationDetector, PupilsDiscussedDetector)
         detectors = [d for d in single.detectors if isinstance(d, core)]

@@ -6,7 +6,7 @@
 Builds a generated trust (by default 70% X, 15% Facebook Pages, 5% Instagram, 5% Bluesky, 5%
 blogs; each account `--posts` posts, Graph posts with two comments each) in a sandbox on
 127.0.0.1, seeds the accounts (approved) in a fresh SQLite file (or the database given), then
-runs two cycles through `pipeline.pull_account` with `--workers` threads (the DAG's pool size):
+runs two cycles through `pipeline.pull.pull_account` with `--workers` threads (the DAG's pool size):
 
 - the first pulls everything: posts stored per second;
 - the second finds nothing new: wall time, HTTP requests and billable reads it cost.
@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import Credentials
-from postwarden import pipeline
-from postwarden.sandbox.server import SandboxServer
-from postwarden.sandbox.x_api import iso_ms, make_snowflake
-from postwarden.settings import Settings
+from devkit.sandbox.server import SandboxServer
+from devkit.sandbox.x_api import iso_ms, make_snowflake
+from pipeline import pull
+from pipeline.config import PipelineConfig, PullConfig
 from storage import crud
 from storage.db import get_engine, migrate, session_scope
 from storage.models import AccountKind, Platform, Role
@@ -157,13 +157,11 @@ def seed(url: str, accounts: list[tuple[Platform, str, str]]) -> None:
 
 
 def cycle(
-    ids: list[int], settings: Settings, creds: Any, workers: int
-) -> tuple[float, list[pipeline.PullResult]]:
+    ids: list[int], config: PipelineConfig, creds: Any, workers: int
+) -> tuple[float, list[pull.PullResult]]:
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(
-            pool.map(lambda i: pipeline.pull_account(i, settings=settings, credentials=creds), ids)
-        )
+        results = list(pool.map(lambda i: pull.pull_account(i, config, credentials=creds), ids))
     return time.perf_counter() - started, results
 
 
@@ -182,9 +180,9 @@ def main() -> None:
     data, accounts = dataset(args.accounts, args.posts)
     migrate(url)
     seed(url, accounts)
-    settings = Settings(
-        home=home, database_url=url, backfill_days=3650, x_max_results=100, graph_page_size=25
-    )
+    settings = PipelineConfig(
+        database_url=url, home=home, pull=PullConfig(backfill_days=3650)
+    )  # every platform at its defaults: 100 tweets and 25 Graph posts a page
     print(
         f"{len(accounts)} accounts: "
         + ", ".join(f"{n} {p}" for p, n in Counter(p for p, _, _ in accounts).items())
@@ -196,7 +194,7 @@ def main() -> None:
         def creds(conn_id: str) -> Credentials:
             return Credentials(conn_id, TOKEN, host=sb.url)
 
-        ids = pipeline.list_accounts(settings)
+        ids = pull.list_accounts(settings)
         seconds, results = cycle(ids, settings, creds, args.workers)
         stored = sum(r.new for r in results)
         bad = Counter(str(r.state) for r in results if str(r.state) != "ok")

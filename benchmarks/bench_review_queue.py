@@ -14,10 +14,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from detectors.base import Severity
+from core.findings import Severity
 from postwarden.settings import Settings
-from review.app import create_app
-from review.users import create_user
+from review.domain.users import create_user
+from review.web.app import create_app
 from storage import crud
 from storage.db import get_engine, migrate, session_scope
 from storage.models import AccountKind, FindingRow, Platform, Post, Role
@@ -100,7 +100,7 @@ def main(n: int) -> None:
         started = time.perf_counter()
         seed(url, n)
         print(f"seeded {n} items in {time.perf_counter() - started:.1f}s")
-        settings = Settings(home=Path(tmp), database_url=url)
+        settings = Settings(home=Path(tmp), database_url=url)  # type: ignore[call-arg]
         for who in ("it@b.example", "staff@b.example"):
             client = TestClient(create_app(settings), base_url="http://testserver")
             token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]

@@ -7,7 +7,7 @@ Run (PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379, as in CI):
 
 For each executor it builds a synthetic sandbox dataset (every account with its own timeline),
 creates throw-away Airflow and Postwarden databases, starts Airflow as processes
-(`postwarden.cluster`: LocalExecutor, or CeleryExecutor with `--workers` workers), triggers
+(`devkit.cluster`: LocalExecutor, or CeleryExecutor with `--workers` workers), triggers
 `postwarden_monitor` `--cycles` times and prints, per cycle: the run's wall time, its pull phase
 (first shard start to last shard end) and scan, posts stored per second of cycle, and how much
 Postwarden's database grew. Cycle 1 backfills every post; cycle 2 is the steady state (nothing
@@ -31,11 +31,10 @@ from pathlib import Path
 import psycopg
 import sqlalchemy as sa
 
-from postwarden import sharding
-from postwarden.cluster import AirflowCluster
-from postwarden.sandbox.server import SandboxServer
-from postwarden.sandbox.x_api import iso_ms, make_snowflake
-from postwarden.settings import Settings
+from devkit.cluster import AirflowCluster
+from devkit.sandbox.server import SandboxServer
+from devkit.sandbox.x_api import iso_ms, make_snowflake
+from pipeline import sharding
 from storage.db import get_engine, migrate
 
 PG_ADMIN = os.environ.get("POSTWARDEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -207,11 +206,11 @@ def bench_executor(
             "AIRFLOW_CONN_X_TRUST": json.dumps(
                 {"conn_type": "http", "host": sandbox.url, "password": TOKEN}
             ),
-            "POSTWARDEN_BACKFILL_DAYS": "30",
-            "POSTWARDEN_MONITOR_SCHEDULE": "",
-            "POSTWARDEN_HOUSEKEEPING_SCHEDULE": "",
-            "POSTWARDEN_SHARD_SIZE": str(args.shard_size),
-            "POSTWARDEN_POOL_SLOTS_PER_PLATFORM": str(args.slots),
+            "POSTWARDEN_PULL__BACKFILL_DAYS": "30",
+            "POSTWARDEN_AIRFLOW__MONITOR_SCHEDULE": "",
+            "POSTWARDEN_AIRFLOW__HOUSEKEEPING_SCHEDULE": "",
+            "POSTWARDEN_PULL__SHARD_SIZE": str(args.shard_size),
+            "POSTWARDEN_PULL__POOL_SLOTS_PER_PLATFORM": str(args.slots),
         }
         cluster = AirflowCluster(
             home=work / f"{executor.lower()}-{tag}",
@@ -224,9 +223,7 @@ def bench_executor(
             parallelism=args.slots,
             extra_env=env,
         )
-        cluster.prepare(
-            sharding.pools(Settings(database_url=data_url, pool_slots_per_platform=args.slots))
-        )
+        cluster.prepare(sharding.pools(args.slots))
         cluster.start()
         try:
             cluster.wait_ready(["postwarden_monitor"], timeout=180)

@@ -15,10 +15,16 @@ in its thread, and `previous_ids` names the posts an edit replaces (see `storage
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.platforms import Platform
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +134,67 @@ class MediaAware(Protocol):
     def fetch_media(self, url: str) -> Any:
         """I/O: `connectors.http.Media` for one URL from a post's `extra["media"]`."""
         ...
+
+
+# --- plug-ins: how the pipeline finds and builds a platform's connector -------------------------
+
+
+class ConnectorConfig(BaseModel):
+    """Settings every connector shares; a platform module subclasses it with its own fields.
+
+    The operator sets them as `POSTWARDEN_CONNECTORS__<config_key>__<field>`; the entry point
+    validates them against this model and hands the result to the plug-in's `build`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timeout_seconds: float = Field(default=10.0, gt=0, description="HTTP timeout per request.")
+    media_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Cap on one media file fetched for scans."
+    )
+
+
+class Access(StrEnum):
+    """What a platform needs from the account's Airflow Connection."""
+
+    TOKEN = "token"  # noqa: S105 (a kind of access, not a secret): the Connection is required
+    OPTIONAL = "optional"  # public data: a Connection only adds a login or a host override
+    NONE = "none"  # files dropped in an inbox: no Connection at all
+
+
+KnownFiles = Callable[[], Mapping[str, tuple[str, str | None]]]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    """What a connector is told about the account it pulls (the pipeline reads it from storage).
+
+    `start_time`: how far back a first pull reaches (None once the account has a cursor).
+    `inbox` and `known_files`: an export account's folder and the files already taken from it.
+    """
+
+    external_id: str
+    start_time: datetime | None = None
+    inbox: Path | None = None
+    known_files: KnownFiles | None = None
+
+
+CfgT = TypeVar("CfgT", bound=ConnectorConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorPlugin(Generic[CfgT]):
+    """A platform module's declaration: `PLUGIN = ConnectorPlugin(...)` at its top level.
+
+    `config_key` names its settings group (Facebook and Instagram share `graph`).
+    """
+
+    platform: Platform
+    config_type: type[CfgT]
+    access: Access
+    build: Callable[[AccountRef, Credentials | None, CfgT], Connector[Any]]
+    config_key: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.config_key or str(self.platform)

@@ -26,8 +26,18 @@ from urllib.parse import urlsplit
 
 import feedparser
 import requests
+from pydantic import Field
 
-from connectors.base import Credentials, Cursor, Page, PulledPost
+from connectors.base import (
+    Access,
+    AccountRef,
+    ConnectorConfig,
+    ConnectorPlugin,
+    Credentials,
+    Cursor,
+    Page,
+    PulledPost,
+)
 from connectors.errors import (
     AuthExpired,
     ConnectorError,
@@ -36,6 +46,7 @@ from connectors.errors import (
     TransientError,
 )
 from connectors.http import Media, RewritingSession, download, media_url, retry_after
+from core.platforms import Platform
 
 # Not errors in the feed, only in how it declared itself: the entries are sound.
 HARMLESS_BOZO = (
@@ -244,3 +255,27 @@ class BlogConnector:
             url=entry.get("link"),
             extra=extra,
         )
+
+
+# --- plug-in ------------------------------------------------------------------------------------
+
+
+class BlogConfig(ConnectorConfig):
+    max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="Cap on one feed.")
+
+
+def build(
+    account: AccountRef, credentials: Credentials | None, config: BlogConfig
+) -> BlogConnector:
+    return BlogConnector(
+        credentials if credentials is not None and credentials.conn_id else None,
+        feed_url=account.external_id,
+        timeout=config.timeout_seconds,
+        max_bytes=config.max_bytes,
+        media_max_bytes=config.media_max_bytes,
+    )
+
+
+PLUGIN = ConnectorPlugin(
+    platform=Platform.BLOG, config_type=BlogConfig, access=Access.OPTIONAL, build=build
+)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -26,8 +26,19 @@ from atproto import Client
 from atproto_client import exceptions as atx
 from atproto_client.models import AppBskyFeedGetAuthorFeed, AppBskyFeedGetPosts
 from atproto_client.request import Request
+from pydantic import Field
 
-from connectors.base import Credentials, Cursor, Lookup, Page, PulledPost
+from connectors.base import (
+    Access,
+    AccountRef,
+    ConnectorConfig,
+    ConnectorPlugin,
+    Credentials,
+    Cursor,
+    Lookup,
+    Page,
+    PulledPost,
+)
 from connectors.errors import (
     AuthExpired,
     ConnectorError,
@@ -35,9 +46,11 @@ from connectors.errors import (
     RateLimited,
     TransientError,
 )
-from connectors.http import Media, RewritingSession, download, media_url, retry_after
+from connectors.http import Media, RewritingSession, as_mapping, download, media_url, retry_after
+from core.platforms import Platform
 
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CDN_HOST = "https://cdn.bsky.app"
 FEED_FILTER = "posts_with_replies"
 LOOKUP_BATCH = 25  # getPosts takes at most 25 uris
@@ -78,7 +91,7 @@ class BskyCursor(Cursor):
 
 def _later(*values: str | None) -> str | None:
     present = [(parse_time(v), v) for v in values if v is not None]
-    return max(present)[1] if present else None  # type: ignore[type-var]
+    return max(present, key=lambda p: (p[0] is not None, p[0] or _EPOCH))[1] if present else None
 
 
 class BlueskyConnector:
@@ -86,7 +99,7 @@ class BlueskyConnector:
 
     platform: ClassVar[str] = "bluesky"
     cursor_type: ClassVar[type[Cursor]] = BskyCursor
-    deletion_window: Any = None  # per instance: `deletion_window_days` from the settings
+    deletion_window: timedelta | None  # per instance, from `BlueskyConfig.deletion_window_days`
 
     def __init__(
         self,
@@ -98,7 +111,7 @@ class BlueskyConnector:
         start_time: datetime | None = None,
         timeout: float = 10.0,
         media_max_bytes: int = 10 * 1024 * 1024,
-        deletion_window: Any = None,
+        deletion_window: timedelta | None = None,
     ) -> None:
         if not _ACTOR.match(actor):
             raise ValueError(f"a Bluesky account's id must be a DID or handle, got {actor!r}")
@@ -290,7 +303,7 @@ class BlueskyConnector:
         reason = item.get("reason")
         if isinstance(reason, Mapping) and "Repost" in str(reason.get("$type", "")):
             return None, str(indexed)  # someone else's words; their account is not ours
-        author = post.get("author") if isinstance(post.get("author"), Mapping) else {}
+        author = as_mapping(post.get("author"))
         text = record.get("text")
         created = parse_time(record.get("createdAt")) or parse_time(indexed)
         if not isinstance(text, str) or created is None:
@@ -298,14 +311,14 @@ class BlueskyConnector:
         extra: dict[str, Any] = {"media": _images(post.get("embed")), "cid": post.get("cid")}
         reply = record.get("reply")
         if isinstance(reply, Mapping):
-            extra["reply_parent"] = (reply.get("parent") or {}).get("uri")
-            extra["reply_root"] = (reply.get("root") or {}).get("uri")
+            extra["reply_parent"] = as_mapping(reply.get("parent")).get("uri")
+            extra["reply_root"] = as_mapping(reply.get("root")).get("uri")
         if isinstance(record.get("langs"), list):
             extra["langs"] = record["langs"]
         handle = author.get("handle") if isinstance(author.get("handle"), str) else None
         return (
             PulledPost(
-                external_id=uri,
+                external_id=str(uri),
                 text=text,
                 created_at=created,
                 author_id=author.get("did") if isinstance(author.get("did"), str) else None,
@@ -341,3 +354,41 @@ def _detail(exc: atx.RequestErrorBase) -> str:
     message = getattr(content, "message", None)
     status = exc.response.status_code if exc.response else "?"
     return f"HTTP {status}" + (f" {error}" if error else "") + (f": {message}" if message else "")
+
+
+# --- plug-in ------------------------------------------------------------------------------------
+
+
+class BlueskyConfig(ConnectorConfig):
+    api_base_url: str = Field(
+        default=PUBLIC_APPVIEW, description="Public AppView, read without logging in."
+    )
+    pds_url: str = Field(
+        default="https://bsky.social", description="PDS for accounts whose Connection has a login."
+    )
+    page_size: int = Field(default=50, ge=1, le=100)
+    deletion_window_days: int = Field(
+        default=2, ge=0, description="Recent posts re-checked for deletion."
+    )
+
+
+def build(
+    account: AccountRef, credentials: Credentials | None, config: BlueskyConfig
+) -> BlueskyConnector:
+    named = credentials if credentials is not None and credentials.conn_id else None
+    logged_in = bool(named and named.login)
+    return BlueskyConnector(
+        named,
+        actor=account.external_id,
+        base_url=config.pds_url if logged_in else config.api_base_url,
+        limit=config.page_size,
+        start_time=account.start_time,
+        timeout=config.timeout_seconds,
+        media_max_bytes=config.media_max_bytes,
+        deletion_window=timedelta(days=config.deletion_window_days),
+    )
+
+
+PLUGIN = ConnectorPlugin(
+    platform=Platform.BLUESKY, config_type=BlueskyConfig, access=Access.OPTIONAL, build=build
+)

@@ -24,10 +24,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from connectors.base import Credentials, Cursor, Lookup, Page, PulledPost
+from connectors.base import (
+    Access,
+    AccountRef,
+    ConnectorPlugin,
+    Credentials,
+    Cursor,
+    Lookup,
+    Page,
+    PulledPost,
+)
 from connectors.errors import MalformedPayload
-from connectors.graph import GRAPH_HOST, GraphClient, GraphNotFound, epoch, parse_graph_time
-from connectors.http import Media, download, media_url
+from connectors.graph import (
+    GRAPH_HOST,
+    GraphClient,
+    GraphConfig,
+    GraphNotFound,
+    epoch,
+    parse_graph_time,
+)
+from connectors.http import Media, as_mapping, download, media_url
+from core.platforms import Platform
 
 _GRAPH_ID = re.compile(r"^[0-9]{1,30}(_[0-9]{1,30})?$")
 
@@ -65,7 +82,7 @@ class GraphEdgeConnector:
 
     platform: ClassVar[str] = ""
     cursor_type: ClassVar[type[Cursor]] = GraphCursor
-    deletion_window: ClassVar[timedelta | None] = timedelta(days=2)
+    deletion_window: timedelta | None  # per instance, from `GraphConfig.deletion_window_days`
     edge: ClassVar[str] = ""
     fields: ClassVar[str] = ""
 
@@ -81,6 +98,7 @@ class GraphEdgeConnector:
         revisit: timedelta = timedelta(days=3),
         timeout: float = 10.0,
         media_max_bytes: int = 10 * 1024 * 1024,
+        deletion_window: timedelta | None = timedelta(days=2),
     ) -> None:
         if not _GRAPH_ID.match(object_id):
             raise ValueError(f"{self.platform} id must be a numeric Graph id, got {object_id!r}")
@@ -95,6 +113,7 @@ class GraphEdgeConnector:
         self.start_time = start_time
         self.revisit = revisit
         self.media_max_bytes = media_max_bytes
+        self.deletion_window = deletion_window
         self.endpoint = f"GET /{version}/{object_id}/{self.edge}"
         self.graph = GraphClient(
             credentials.secret, version=version, base_url=base_url, timeout=timeout
@@ -264,7 +283,7 @@ class FacebookPageConnector(GraphEdgeConnector):
         post_id = self._need(item, "id", where, payload)
         where = f"data[{i}] (id {post_id})"
         created = self._time(item, "created_time", where, payload)
-        author = item.get("from") if isinstance(item.get("from"), Mapping) else {}
+        author = as_mapping(item.get("from"))
         media = self._attachments(item.get("attachments"), where, payload)
         extra: dict[str, Any] = {"media": media}
         if parse_graph_time(item.get("updated_time")):
@@ -293,7 +312,7 @@ class FacebookPageConnector(GraphEdgeConnector):
         comment_id = self._need(c, "id", where, payload)
         parent = c.get("parent") if isinstance(c.get("parent"), Mapping) else None
         parent_id = parent.get("id") if parent and isinstance(parent.get("id"), str) else None
-        author = c.get("from") if isinstance(c.get("from"), Mapping) else {}
+        author = as_mapping(c.get("from"))
         attachment = c.get("attachment")
         media = self._attachments({"data": [attachment]} if attachment else None, where, payload)
         return PulledPost(
@@ -335,3 +354,39 @@ class FacebookPageConnector(GraphEdgeConnector):
 
 
 __all__ = ["FacebookPageConnector", "GraphCursor", "GraphEdgeConnector"]
+
+
+# --- plug-in ------------------------------------------------------------------------------------
+
+
+def graph_builder(cls: type[GraphEdgeConnector]) -> Any:
+    """The `build` of a Graph platform (Facebook Pages, Instagram): same settings, same shape."""
+
+    def build(
+        account: AccountRef, credentials: Credentials | None, config: GraphConfig
+    ) -> GraphEdgeConnector:
+        if credentials is None:
+            raise ValueError(f"a {cls.platform} account needs a Connection holding its token")
+        return cls(
+            credentials,
+            object_id=account.external_id,
+            version=config.version,
+            base_url=credentials.host or config.base_url,
+            limit=config.page_size,
+            start_time=account.start_time,
+            revisit=timedelta(days=config.revisit_days),
+            timeout=config.timeout_seconds,
+            media_max_bytes=config.media_max_bytes,
+            deletion_window=timedelta(days=config.deletion_window_days),
+        )
+
+    return build
+
+
+PLUGIN = ConnectorPlugin(
+    platform=Platform.FACEBOOK,
+    config_type=GraphConfig,
+    access=Access.TOKEN,
+    build=graph_builder(FacebookPageConnector),
+    config_key="graph",
+)

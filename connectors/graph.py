@@ -29,7 +29,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import facebook
 import requests
+from pydantic import Field
 
+from connectors.base import ConnectorConfig
 from connectors.errors import (
     AuthExpired,
     ConnectorError,
@@ -37,7 +39,7 @@ from connectors.errors import (
     RateLimited,
     TransientError,
 )
-from connectors.http import RewritingSession
+from connectors.http import RewritingSession, as_mapping
 
 GRAPH_HOST = "https://graph.facebook.com"
 VERSION_RE = re.compile(r"^v\d{1,2}\.\d{1,2}$")
@@ -229,7 +231,7 @@ class GraphClient:
 
     def _translate(self, exc: facebook.GraphAPIError, endpoint: str) -> ConnectorError:
         result = exc.result if isinstance(exc.result, Mapping) else {}
-        error = result.get("error") if isinstance(result.get("error"), Mapping) else {}
+        error = as_mapping(result.get("error"))
         code = error.get("code") if isinstance(error.get("code"), int) else None
         subcode = error.get("error_subcode")
         status = self.session.last.status_code if self.session.last is not None else 0
@@ -276,3 +278,19 @@ def parse_graph_time(value: Any) -> datetime | None:
 
 def epoch(value: datetime) -> int:
     return math.floor(value.timestamp())
+
+
+class GraphConfig(ConnectorConfig):
+    """Facebook Pages and Instagram share the Graph API and these settings."""
+
+    base_url: str = Field(default=GRAPH_HOST, description="Graph API host (Facebook, Instagram).")
+    version: str = Field(
+        default="v24.0", pattern=r"^v\d{1,2}\.\d{1,2}$", description="Graph API version to call."
+    )
+    page_size: int = Field(default=25, ge=1, le=100, description="Graph posts per page.")
+    revisit_days: int = Field(
+        default=3, ge=0, description="Days of posts re-read each cycle for new comments and edits."
+    )
+    deletion_window_days: int = Field(
+        default=2, ge=0, description="Recent posts re-checked for deletion."
+    )

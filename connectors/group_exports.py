@@ -13,7 +13,7 @@ the `.zip` "with media"). Each account has an inbox folder (default `<home>/inbo
   posts, so a crash re-reads the file and stores nothing twice;
 - a later `fetch` moves each recorded file out of the way: to `processed/`, or to `quarantine/`
   beside a `<name>.error.txt` that says what was wrong. Nothing is ever deleted here: the exports
-  hold staff conversations, and retention (`postwarden.housekeeping`) decides their fate.
+  hold staff conversations, and retention (`pipeline.retention`) decides their fate.
 
 Message ids are derived from what a re-export repeats (group, minute, sender, text, and the
 occurrence of an identical message in that minute), so exporting the same group again later, even
@@ -36,9 +36,22 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from connectors.base import Cursor, Page, PulledPost
+from pydantic import Field
+
+from connectors.base import (
+    Access,
+    AccountRef,
+    ConnectorConfig,
+    ConnectorPlugin,
+    Credentials,
+    Cursor,
+    KnownFiles,
+    Page,
+    PulledPost,
+)
 from connectors.errors import ConnectorError, TransientError
 from connectors.http import Media
+from core.platforms import Platform
 
 PROCESSED = "processed"
 QUARANTINE = "quarantine"
@@ -299,7 +312,7 @@ def parse_facebook_group(data: Any) -> list[Message]:
                 stamp = comment.get("timestamp") or stamp
         if not isinstance(stamp, int | float) or isinstance(stamp, bool):
             raise ExportFormatError(f"record {i} has no numeric `timestamp`")
-        title = record.get("title") if isinstance(record.get("title"), str) else ""
+        title = str(record["title"]) if isinstance(record.get("title"), str) else ""
         if author is None and (m := _TITLE_AUTHOR.match(title)):
             author = m["name"]
         attachments = []
@@ -323,8 +336,6 @@ def parse_facebook_group(data: Any) -> list[Message]:
 
 
 # --- the connector --------------------------------------------------------------------------------
-
-KnownFiles = Callable[[], Mapping[str, tuple[str, str | None]]]  # sha256 -> (status, error)
 
 
 class GroupExportConnector:
@@ -511,3 +522,49 @@ def _json(data: bytes) -> Any:
         raise ExportFormatError(
             f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
+
+
+# --- plug-ins -----------------------------------------------------------------------------------
+
+
+class ExportConfig(ConnectorConfig):
+    """Staff-group exports (section 12): one config for WhatsApp and Facebook group exports."""
+
+    timezone: str = Field(
+        default="Europe/London", description="Local time of WhatsApp exports' timestamps."
+    )
+    settle_seconds: float = Field(
+        default=60.0, ge=0, description="A file younger than this may still be copying."
+    )
+    max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024, description="Cap on one export.")
+
+
+def _builder(platform: Platform) -> Any:
+    def build(
+        account: AccountRef, credentials: Credentials | None, config: ExportConfig
+    ) -> GroupExportConnector:
+        if account.inbox is None or account.known_files is None:
+            raise ValueError("an export account needs its inbox folder and the files taken")
+        return GroupExportConnector(
+            platform=str(platform),
+            group=account.external_id,
+            inbox=account.inbox,
+            known=account.known_files,
+            timezone=config.timezone,
+            settle_seconds=config.settle_seconds,
+            max_bytes=config.max_bytes,
+        )
+
+    return build
+
+
+PLUGINS = tuple(
+    ConnectorPlugin(
+        platform=platform,
+        config_type=ExportConfig,
+        access=Access.NONE,
+        build=_builder(platform),
+        config_key="exports",
+    )
+    for platform in (Platform.WHATSAPP_EXPORT, Platform.FACEBOOK_GROUP_EXPORT)
+)

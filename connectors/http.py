@@ -119,3 +119,8 @@ def retry_after(headers: Mapping[str, Any], default_seconds: int = 900) -> datet
     if after and after.isdigit():
         return now + timedelta(seconds=int(after))
     return now + timedelta(seconds=default_seconds)
+
+
+def as_mapping(value: object) -> Mapping[str, Any]:
+    """`value` if a platform sent an object there, else an empty one (payloads are untrusted)."""
+    return value if isinstance(value, Mapping) else {}

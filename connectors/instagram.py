@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from connectors.base import PulledPost
-from connectors.facebook import GraphEdgeConnector
+from connectors.base import Access, ConnectorPlugin, PulledPost
+from connectors.facebook import GraphEdgeConnector, graph_builder
+from connectors.graph import GraphConfig
+from connectors.http import as_mapping
+from core.platforms import Platform
 
 
 class InstagramConnector(GraphEdgeConnector):
@@ -69,7 +72,7 @@ class InstagramConnector(GraphEdgeConnector):
     ) -> PulledPost:
         if not isinstance(c, Mapping):
             raise self._malformed(f"{where} is not an object", payload)
-        author = c.get("from") if isinstance(c.get("from"), Mapping) else {}
+        author = as_mapping(c.get("from"))
         return PulledPost(
             external_id=self._need(c, "id", where, payload),
             text=c["text"] if isinstance(c.get("text"), str) else "",
@@ -84,3 +87,12 @@ def _media(m: Mapping[str, Any]) -> dict[str, Any]:
     kind = str(m.get("media_type") or "IMAGE").lower()
     url = m.get("media_url") if kind != "video" else m.get("thumbnail_url")
     return {"type": kind, "url": url if isinstance(url, str) else None, "alt_text": None}
+
+
+PLUGIN = ConnectorPlugin(
+    platform=Platform.INSTAGRAM,
+    config_type=GraphConfig,
+    access=Access.TOKEN,
+    build=graph_builder(InstagramConnector),
+    config_key="graph",
+)

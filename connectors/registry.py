@@ -1,123 +1,72 @@
-"""Which connector serves an account: the one place that maps platforms to classes.
+"""Which connector serves a platform: a mapping built from the platform modules' `PLUGIN`s.
 
-Credentials: X, Facebook and Instagram need a token from the account's Airflow Connection. Blogs
-and Bluesky read public data, so their Connection is optional (an empty `conn_id`); when named,
-it gives a host override and/or a login. Group exports read a folder and need none.
+Adding a platform is one module in `connectors/` that declares `PLUGIN = ConnectorPlugin(...)`
+(its platform, its pydantic config, what it needs from a Connection and how it is built from an
+account) plus its sandbox module; this module finds it. Nothing here reads the database or the
+settings: the pipeline passes the account, its credentials and the validated config.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from pathlib import Path
+import importlib
+import pkgutil
+from collections.abc import Mapping
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
-from connectors.base import Connector, Credentials
-from postwarden.credentials import CredentialSource
-from postwarden.settings import Settings
-from storage.models import Account, Platform
-from storage.types import utcnow
+import connectors
+from connectors.base import Access, AccountRef, ConnectorConfig, ConnectorPlugin, Credentials
 
-PUBLIC_PLATFORMS = frozenset({Platform.BLOG, Platform.BLUESKY})
-EXPORT_PLATFORMS = frozenset({Platform.FACEBOOK_GROUP_EXPORT, Platform.WHATSAPP_EXPORT})
+# Modules of this package that are building blocks, not platforms.
+_NOT_PLATFORMS = frozenset({"base", "errors", "http", "registry"})
 
 
-def resolve_credentials(account: Account, source: CredentialSource) -> Credentials:
-    """The account's credentials; anonymous for a public or export account without a Connection."""
-    if account.platform in PUBLIC_PLATFORMS | EXPORT_PLATFORMS and not account.conn_id:
-        return Credentials(conn_id="", secret="")
-    return source(account.conn_id)
+@cache
+def plugins() -> Mapping[str, ConnectorPlugin[Any]]:
+    """Every platform's plug-in, by platform value ("x", "facebook", ...)."""
+    found: dict[str, ConnectorPlugin[Any]] = {}
+    for info in pkgutil.iter_modules(connectors.__path__):
+        if info.name in _NOT_PLATFORMS or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"connectors.{info.name}")
+        declared = getattr(module, "PLUGINS", None) or (
+            (module.PLUGIN,) if hasattr(module, "PLUGIN") else ()
+        )
+        for plugin in declared:
+            if str(plugin.platform) in found:
+                raise RuntimeError(f"two connectors declare platform {plugin.platform!r}")
+            found[str(plugin.platform)] = plugin
+    return MappingProxyType(found)
 
 
-def default_inbox(settings: Settings, account: Account) -> Path:
-    """`<home>/inboxes/<platform>/<external id>`: where a group's creator drops its exports."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in account.external_id)
-    return settings.home.resolve() / "inboxes" / str(account.platform) / safe
+def plugin_for(platform: str) -> ConnectorPlugin[Any]:
+    try:
+        return plugins()[str(platform)]
+    except KeyError:
+        raise ValueError(f"no connector for platform {platform!r}") from None
 
 
-def _start_time(account: Account, settings: Settings) -> Any:
-    return None if account.cursor else utcnow() - timedelta(days=settings.backfill_days)
+def config_types() -> Mapping[str, type[ConnectorConfig]]:
+    """Settings group -> its config model (what `POSTWARDEN_CONNECTORS__<group>__*` sets)."""
+    return {p.key: p.config_type for p in plugins().values()}
+
+
+def needs_connection(platform: str) -> bool:
+    """True if an account on `platform` cannot be pulled without an Airflow Connection."""
+    return plugin_for(platform).access is Access.TOKEN
 
 
 def build_connector(
-    account: Account, credentials: Credentials, settings: Settings
-) -> Connector[Any]:
-    """A ready connector for `account`; raises ValueError for a platform we cannot pull."""
-    platform = Platform(account.platform)
-    media_cap = settings.media_max_bytes
-    if platform == Platform.X:
-        from connectors.x import XConnector
-
-        return XConnector(
-            credentials,
-            user_id=account.external_id,
-            base_url=credentials.host or settings.x_api_base_url,
-            max_results=settings.x_max_results,
-            start_time=_start_time(account, settings),
-            timeout=settings.http_timeout_seconds,
-            media_max_bytes=media_cap,
-        )
-    if platform in (Platform.FACEBOOK, Platform.INSTAGRAM):
-        from connectors.facebook import FacebookPageConnector
-        from connectors.instagram import InstagramConnector
-
-        cls = FacebookPageConnector if platform == Platform.FACEBOOK else InstagramConnector
-        return cls(  # type: ignore[return-value]
-            credentials,
-            object_id=account.external_id,
-            version=settings.graph_api_version,
-            base_url=credentials.host or settings.graph_api_base_url,
-            limit=settings.graph_page_size,
-            start_time=_start_time(account, settings),
-            revisit=timedelta(days=settings.graph_revisit_days),
-            timeout=settings.http_timeout_seconds,
-            media_max_bytes=media_cap,
-        )
-    if platform == Platform.BLOG:
-        from connectors.blog import BlogConnector
-
-        return BlogConnector(  # type: ignore[return-value]
-            credentials if credentials.conn_id else None,
-            feed_url=account.external_id,
-            timeout=settings.http_timeout_seconds,
-            max_bytes=settings.feed_max_bytes,
-            media_max_bytes=media_cap,
-        )
-    if platform == Platform.BLUESKY:
-        from connectors.bluesky import BlueskyConnector
-
-        logged_in = bool(credentials.conn_id and credentials.login)
-        return BlueskyConnector(  # type: ignore[return-value]
-            credentials if credentials.conn_id else None,
-            actor=account.external_id,
-            base_url=settings.bluesky_pds_url if logged_in else settings.bluesky_api_base_url,
-            limit=settings.bluesky_page_size,
-            start_time=_start_time(account, settings),
-            timeout=settings.http_timeout_seconds,
-            media_max_bytes=media_cap,
-            deletion_window=timedelta(days=settings.deletion_window_days),
-        )
-    if platform in EXPORT_PLATFORMS:
-        from connectors.group_exports import GroupExportConnector
-        from storage import connector_crud
-        from storage.db import get_engine, session_scope
-
-        engine = get_engine(settings.resolved_database_url)
-        account_id = account.id
-        assert account_id is not None
-
-        def known() -> dict[str, tuple[str, str | None]]:
-            with session_scope(engine) as session:
-                return connector_crud.inbox_files(session, account_id=account_id)
-
-        with session_scope(engine) as session:
-            configured = connector_crud.inbox_path(session, account_id=account_id)
-        return GroupExportConnector(  # type: ignore[return-value]
-            platform=str(platform),
-            group=account.external_id,
-            inbox=Path(configured) if configured else default_inbox(settings, account),
-            known=known,
-            timezone=settings.export_timezone,
-            settle_seconds=settings.inbox_settle_seconds,
-            max_bytes=settings.export_max_bytes,
-        )
-    raise ValueError(f"no connector for platform {account.platform!r}")
+    platform: str,
+    account: AccountRef,
+    credentials: Credentials | None,
+    config: ConnectorConfig | Mapping[str, Any] | None = None,
+) -> Any:
+    """A ready connector; `config` is the plug-in's model (or raw values to validate)."""
+    plugin = plugin_for(platform)
+    if not isinstance(config, plugin.config_type):
+        config = plugin.config_type.model_validate(dict(config or {}))
+    if plugin.access is Access.NONE:
+        credentials = None
+    return plugin.build(account, credentials, config)

@@ -18,8 +18,19 @@ from typing import Any, ClassVar
 
 import requests
 import tweepy
+from pydantic import Field
 
-from connectors.base import Credentials, Cursor, Lookup, Page, PulledPost
+from connectors.base import (
+    Access,
+    AccountRef,
+    ConnectorConfig,
+    ConnectorPlugin,
+    Credentials,
+    Cursor,
+    Lookup,
+    Page,
+    PulledPost,
+)
 from connectors.errors import (
     AuthExpired,
     ConnectorError,
@@ -28,6 +39,7 @@ from connectors.errors import (
     TransientError,
 )
 from connectors.http import Media, RewritingSession, download, media_url
+from core.platforms import Platform
 
 X_HOST = "https://api.twitter.com"  # hard-coded in tweepy's BaseClient.request
 TWITTER_EPOCH_MS = 1288834974657  # snowflake time zero
@@ -479,3 +491,30 @@ class XConnector:
             url=url,
             extra=extra,
         )
+
+
+# --- plug-in ------------------------------------------------------------------------------------
+
+
+class XConfig(ConnectorConfig):
+    api_base_url: str = Field(
+        default=X_HOST, description="X API host; a Connection's host overrides it per account."
+    )
+    max_results: int = Field(default=100, ge=5, le=100, description="Tweets per X page.")
+
+
+def build(account: AccountRef, credentials: Credentials | None, config: XConfig) -> XConnector:
+    if credentials is None:
+        raise ValueError("an X account needs a Connection holding its bearer token")
+    return XConnector(
+        credentials,
+        user_id=account.external_id,
+        base_url=credentials.host or config.api_base_url,
+        max_results=config.max_results,
+        start_time=account.start_time,
+        timeout=config.timeout_seconds,
+        media_max_bytes=config.media_max_bytes,
+    )
+
+
+PLUGIN = ConnectorPlugin(platform=Platform.X, config_type=XConfig, access=Access.TOKEN, build=build)

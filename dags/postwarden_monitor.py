@@ -1,9 +1,10 @@
 """postwarden_monitor: pull every approved account, scan what is new, open review items.
 
-Thin by design: each task imports its body from `postwarden.pipeline` (which imports no Airflow)
-at run time, so parsing this file touches no database, connection or network.
+Thin by design: each task imports its body from `pipeline` (which imports no Airflow) at run
+time, so parsing this file touches no database, connection or network; it reads only the
+schedule (`postwarden.schedules`).
 
-Accounts are pulled in shards (`postwarden.sharding`): one mapped task per platform, each shard
+Accounts are pulled in shards (`pipeline.sharding`): one mapped task per platform, each shard
 a list of account ids, each platform's shards in its own pool (`postwarden_<platform>`), so
 Airflow's `max_map_length` bounds the fan-out and the pool's slots bound the API request rate.
 """
@@ -14,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import dag, task
 
-from postwarden import sharding
-from postwarden.settings import get_settings
+from pipeline import sharding
+from postwarden.schedules import schedules
 
 DEFAULT_ARGS = {
     "owner": "postwarden",
@@ -28,7 +29,7 @@ DEFAULT_ARGS = {
 
 @dag(
     dag_id="postwarden_monitor",
-    schedule=get_settings().monitor_schedule or None,  # empty: triggered runs only
+    schedule=schedules().monitor_schedule or None,  # empty: triggered runs only
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
@@ -42,37 +43,45 @@ def postwarden_monitor() -> None:
         """Shards of one platform's approved, active accounts (section 4): ids only."""
         from airflow.sdk import conf
 
-        from postwarden import sharding
+        from postwarden.settings import get_settings
 
+        settings = get_settings()
         limit = conf.getint("core", "max_map_length")
-        return sharding.plan_shards(max_map_length=limit)[platform]
+        plan = sharding.plan_shards(
+            settings.engine, shard_size=settings.pull.shard_size, max_map_length=limit
+        )
+        return plan[platform]
 
     @task
     def pull_shard(account_ids: list[int]) -> dict[str, int]:
         """A shard's new posts; platform faults are recorded on each account, not raised."""
         from dataclasses import asdict
 
-        from postwarden import pipeline
-        from postwarden.credentials import from_airflow
+        from pipeline.pull import pull_shard as pull
+        from postwarden.airflow_connections import from_airflow
         from postwarden.logging_setup import install_redaction
+        from postwarden.settings import get_settings
 
         install_redaction()
-        return asdict(pipeline.pull_shard(account_ids, credentials=from_airflow))
+        return asdict(pull(account_ids, get_settings().pipeline(), credentials=from_airflow))
 
     @task(trigger_rule="all_done")
     def scan() -> int:
         """Scan every unscanned post (even if some pulls failed) and route review items."""
-        from postwarden import pipeline
-        from postwarden.credentials import from_airflow
+        from pipeline import scan as scanning
+        from pipeline.config import PipelineConfig
+        from postwarden.airflow_connections import from_airflow
+        from postwarden.settings import get_settings
 
-        stacks: list[pipeline.Stack] = []
+        stacks: list[scanning.Stack] = []
 
-        def load(settings: pipeline.Settings) -> pipeline.Stack:
-            stacks.append(pipeline.load_stack(settings))
+        def load(config: PipelineConfig) -> scanning.Stack:
+            stacks.append(scanning.load_stack(config))
             return stacks[-1]
 
         try:
-            return pipeline.scan_pending(load=load, credentials=from_airflow).items_opened
+            config = get_settings().pipeline()
+            return scanning.scan_pending(config, load=load, credentials=from_airflow).items_opened
         finally:
             # A task process ends with os._exit: stop the detectors' worker processes ourselves,
             # or they outlive it (found by benchmarks/bench_scale.py).
@@ -84,9 +93,11 @@ def postwarden_monitor() -> None:
         """DSL alerts (8.4/8.5), overdue items to the Director of IT, due mail (issue 5)."""
         from dataclasses import asdict
 
-        from postwarden.review_actions import housekeeping
+        from postwarden.settings import get_settings
+        from review.domain.after_cycle import after_cycle
 
-        return asdict(housekeeping())
+        settings = get_settings()
+        return asdict(after_cycle(settings.engine, config=settings.review, smtp=settings.smtp))
 
     # Per platform: plan its shards, then one mapped pull per shard in the platform's pool.
     pulls = [

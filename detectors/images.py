@@ -29,10 +29,11 @@ import numpy as np
 import numpy.typing as npt
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
+from core.sections import Section
 
 DETECTOR_NAME: Final = "image"
-SECTION_PUPILS: Final = "8.4"
+SECTION_PUPILS: Final = Section.PUPIL_IDENTITY
 
 # Larger images are shrunk before face detection and OCR: faces and printed text stay readable
 # at this size, and a 50-megapixel upload cannot exhaust a small server.
@@ -143,7 +144,7 @@ def has_gps(image: Image.Image) -> bool:
 def _is_zero(value: object) -> bool:
     try:
         parts = value if isinstance(value, tuple | list) else (value,)
-        return all(float(p) == 0 for p in parts)  # type: ignore[arg-type]
+        return all(float(p) == 0 for p in parts)
     except (TypeError, ValueError, ZeroDivisionError):
         return False
 
@@ -186,7 +187,7 @@ class HaarFaceDetector:
     def __init__(self) -> None:
         import cv2
 
-        path = cv2.data.haarcascades + self.CASCADE
+        path = cv2.data.haarcascades + self.CASCADE  # type: ignore[attr-defined]  # no stubs
         self._cascade = cv2.CascadeClassifier(path)
         if self._cascade.empty():
             raise RuntimeError(f"OpenCV's face cascade could not be loaded from {path}")

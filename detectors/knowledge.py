@@ -7,17 +7,10 @@ call, so a reviewer's allowlist entry counts from the next cycle on.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from detectors.hashing import digest, normalise
-
-if TYPE_CHECKING:
-    from postwarden.settings import Settings
-
-log = logging.getLogger(__name__)
 
 ANY_TYPE = "*"
 
@@ -65,27 +58,3 @@ KnowledgeLoader = Callable[[Iterable[DetectionContext]], dict[DetectionContext, 
 def no_knowledge(contexts: Iterable[DetectionContext]) -> dict[DetectionContext, AccountKnowledge]:
     """The loader of a stack without a database (`postwarden detect`, tests)."""
     return dict.fromkeys(contexts, NO_KNOWLEDGE)
-
-
-def database_loader(settings: Settings) -> KnowledgeLoader:
-    """A loader reading rosters, staff and allowlists from the configured database."""
-
-    def load(contexts: Iterable[DetectionContext]) -> dict[DetectionContext, AccountKnowledge]:
-        from storage.db import get_engine, session_scope
-        from storage.detector_crud import load_knowledge
-
-        wanted = set(contexts)
-        if not wanted:
-            return {}
-        try:
-            key = settings.roster_key_bytes
-        except ValueError as exc:  # too short: scan on without rosters/allowlists, say why
-            log.error("%s: rosters and allowlists are not used until it is fixed", exc)
-            key = None
-        with session_scope(get_engine(settings.resolved_database_url)) as session:
-            known = {ctx: load_knowledge(session, context=ctx, key=key) for ctx in wanted}
-        if key is None and any(k.roster or k.allowlist for k in known.values()):
-            log.warning("POSTWARDEN_ROSTER_KEY is not set: stored rosters and allowlists unused")
-        return known
-
-    return load

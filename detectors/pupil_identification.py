@@ -15,14 +15,15 @@ from typing import Final
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Token
 
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
+from core.sections import Section
 from detectors.cues import cues
 from detectors.hashing import normalise
 from detectors.knowledge import NO_KNOWLEDGE, AccountKnowledge
 from detectors.names import PostView, is_adult, name_shapes, view
 
 DETECTOR_NAME: Final = "pupils"
-SECTION: Final = "8.4"
+SECTION: Final = Section.PUPIL_IDENTITY
 MAX_NGRAM: Final = 4
 _WORD: Final = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|[^\W\d_]\.")  # words, "B." initials
 

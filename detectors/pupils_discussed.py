@@ -14,14 +14,15 @@ from typing import Final
 
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
+from core.sections import Section
 from detectors.cues import cues
 from detectors.knowledge import NO_KNOWLEDGE, AccountKnowledge
 from detectors.names import PostView, view
 from detectors.pupil_identification import identified_children
 
 DETECTOR_NAME: Final = "pupils_discussed"
-SECTION: Final = "8.5"
+SECTION: Final = Section.PUPILS_DISCUSSED
 _TOPIC_WORDS: Final = {
     "behaviour": "behaviour",
     "needs": "special educational needs",

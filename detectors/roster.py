@@ -224,7 +224,7 @@ def _rows(text: str) -> Iterator[list[str]]:
 
 
 def _columns(header: Iterable[str]) -> dict[int, str]:
-    columns = {}
+    columns: dict[int, str] = {}
     for i, name in enumerate(header):
         key = re.sub(r"[^a-z0-9]", "", name.lower())
         if key in HEADERS and HEADERS[key] not in columns.values():

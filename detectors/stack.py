@@ -23,17 +23,17 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 
-from detectors.base import Finding
+from core.findings import Finding
+from detectors.config import StackConfig
 from detectors.knowledge import (
     NO_KNOWLEDGE,
     AccountKnowledge,
     DetectionContext,
     KnowledgeLoader,
-    database_loader,
     no_knowledge,
 )
 from detectors.nlp import LANGUAGE, load_nlp_engine
@@ -42,9 +42,6 @@ from detectors.pupil_identification import PupilIdentificationDetector
 from detectors.pupils_discussed import PupilsDiscussedDetector
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    from postwarden.settings import Settings
 
 # Parser and NER memory grows with the characters in one spaCy batch (~3.4 KB per character with
 # en_core_web_sm: 64 posts of 10,000 characters peak at ~2 GB). Long posts are cut into chunks and
@@ -83,7 +80,7 @@ class KnowledgeDetector(ArtifactDetector, Protocol):
 class DetectorStack:
     """Loads the NLP engine and detectors once; scores posts in spaCy batches."""
 
-    # `postwarden.pipeline` passes per-post contexts to stacks that say they take them.
+    # `pipeline.cycle` passes per-post contexts to stacks that say they take them.
     takes_contexts: Final = True
 
     def __init__(
@@ -107,27 +104,26 @@ class DetectorStack:
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> DetectorStack:
-        """The production stack for `settings` (default: the process-wide settings)."""
-        if settings is None:
-            from postwarden.settings import get_settings
-
-            settings = get_settings()
+    def build(
+        cls, config: StackConfig | None = None, *, knowledge: KnowledgeLoader = no_knowledge
+    ) -> DetectorStack:
+        """The production stack; `knowledge` reads rosters and allowlists (the pipeline's)."""
         from detectors.policy import policy_detectors
 
-        engine = load_nlp_engine(settings.spacy_model, social_ner=settings.social_ner)
+        config = config or StackConfig()
+        engine = load_nlp_engine(config.spacy_model, social_ner=config.social_ner)
         detectors = [
             PresidioPiiDetector(engine),
             PupilIdentificationDetector(),
             PupilsDiscussedDetector(),
-            *policy_detectors(settings.packs_dir),
+            *policy_detectors(config.packs_dir),
         ]
         return cls(
             engine,
             detectors,
-            batch_size=settings.detect_batch_size,
-            knowledge=database_loader(settings),
-            workers=settings.detect_workers,
+            batch_size=config.batch_size,
+            knowledge=knowledge,
+            workers=config.workers,
         )
 
     def detect(self, text: str) -> list[Finding]:

@@ -153,9 +153,9 @@ def configure(
     root.addHandler(handler)
     numeric = level if isinstance(level, int) else logging.getLevelNamesMapping()[level.upper()]
     root.setLevel(numeric)
-    if numeric > logging.DEBUG:
-        for noisy in ("tweepy", "urllib3", "httpx", "presidio-analyzer"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    for noisy in ("tweepy", "urllib3", "httpx", "presidio-analyzer"):
+        # A second call at DEBUG must undo an earlier call's WARNING (one process, two configs).
+        logging.getLogger(noisy).setLevel(logging.WARNING if numeric > logging.DEBUG else 0)
     return handler
 
 

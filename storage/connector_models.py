@@ -17,11 +17,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.types import StrEnumType, UTCDateTime, utcnow
-
-
-def _ts(**kw: object) -> object:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)  # type: ignore[arg-type]
+from storage.types import StrEnumType, UTCDateTime, timestamp_field
 
 
 class PostKind(StrEnum):
@@ -46,7 +42,7 @@ class PostExtra(SQLModel, table=True):
     parent_external_id: str | None = Field(default=None, max_length=200, index=True)
     root_external_id: str | None = Field(default=None, max_length=200, index=True)
     data: str = Field(default="{}", sa_type=sa.Text, description="JSON: media, edit history...")
-    updated_at: datetime = _ts()
+    updated_at: datetime = timestamp_field()
 
 
 class PullFailure(SQLModel, table=True):
@@ -60,7 +56,7 @@ class PullFailure(SQLModel, table=True):
     error: str = Field(max_length=2000)
     raw: bytes = Field(default=b"", sa_type=sa.LargeBinary)
     raw_size: int = Field(default=0, description="size of the body before capping")
-    at: datetime = _ts(index=True)
+    at: datetime = timestamp_field(index=True)
 
 
 class InboxFile(SQLModel, table=True):
@@ -76,7 +72,7 @@ class InboxFile(SQLModel, table=True):
     status: FileStatus = Field(sa_type=StrEnumType(FileStatus))
     error: str | None = Field(default=None, max_length=2000)
     posts: int = 0
-    at: datetime = _ts()
+    at: datetime = timestamp_field()
 
 
 class ConnectorAccount(SQLModel, table=True):

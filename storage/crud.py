@@ -9,8 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from connectors.base import PulledPost
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
 from storage.models import (
     Account,
     AccountKind,
@@ -21,6 +20,7 @@ from storage.models import (
     PersonHandle,
     Platform,
     Post,
+    PostCreate,
     ReviewEvent,
     ReviewItem,
     Role,
@@ -136,10 +136,11 @@ def approve_account(
     return account
 
 
-def pullable_account_ids(session: Session) -> list[int]:
-    """Active accounts with a recorded approval: the only ones a cycle may pull (section 4)."""
+def pullable_accounts(session: Session) -> list[tuple[int, str]]:
+    """(id, platform) of active accounts with a recorded approval: the only ones a cycle may
+    pull (section 4)."""
     rows = session.exec(
-        select(Account.id)
+        select(Account.id, Account.platform)
         .where(
             col(Account.active).is_(True),
             col(Account.approved_by_id).is_not(None),
@@ -147,7 +148,12 @@ def pullable_account_ids(session: Session) -> list[int]:
         )
         .order_by(col(Account.id))
     ).all()
-    return [r for r in rows if r is not None]
+    return [(i, str(p)) for i, p in rows if i is not None]
+
+
+def pullable_account_ids(session: Session) -> list[int]:
+    """Ids of the accounts a cycle may pull (section 4)."""
+    return [i for i, _ in pullable_accounts(session)]
 
 
 def record_pull(
@@ -177,7 +183,7 @@ def record_pull(
 
 
 def upsert_posts(
-    session: Session, *, account: Account, posts: Iterable[PulledPost]
+    session: Session, *, account: Account, posts: Iterable[PostCreate]
 ) -> tuple[int, int]:
     """Insert new posts, update edited ones; returns (new, changed). Re-runs change nothing."""
     batch = {p.external_id: p for p in posts}  # a page listing a post twice stores it once
@@ -246,7 +252,7 @@ def replace_findings(session: Session, *, post: Post, findings: Sequence[Finding
                 end=f.end,
                 score=f.score,
                 section=f.section,
-                severity=str(f.severity),
+                severity=Severity(f.severity),
                 explanation=f.explanation,
                 detector=f.detector,
             )
@@ -285,7 +291,7 @@ def open_or_update_item(
         item = ReviewItem(
             post_id=post.id,  # type: ignore[arg-type]
             assignee_id=assignee_id,
-            severity=str(severity),
+            severity=severity,
             due_at=now + due_in,
             route_reason=reason,
         )
@@ -300,7 +306,7 @@ def open_or_update_item(
         log_event(session, item=item, action="reopened", note=reason, actor_id=None)
     elif Severity(item.severity).rank < severity.rank:
         log_event(session, item=item, action="severity_raised", note=str(severity), actor_id=None)
-    item.severity = str(Severity.highest([item.severity, severity]))
+    item.severity = Severity.highest([item.severity, severity])
     item.updated_at = now
     session.add(item)
     return item, False
@@ -321,7 +327,7 @@ def log_event(
         action=action,
         note=note,
         assignee_id=item.assignee_id,
-        state=str(item.state),
+        state=ItemState(item.state),
     )
     session.add(event)
     session.flush()

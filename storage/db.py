@@ -43,17 +43,10 @@ def get_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def default_engine() -> Engine:
-    """The engine for the configured database."""
-    from postwarden.settings import get_settings
-
-    return get_engine(get_settings().resolved_database_url)
-
-
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+def session_scope(engine: Engine) -> Iterator[Session]:
     """A session whose transaction commits on success and rolls back on any error."""
-    with Session(engine or default_engine(), expire_on_commit=False) as session:
+    with Session(engine, expire_on_commit=False) as session:
         with session.begin():
             yield session
 

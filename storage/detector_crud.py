@@ -1,16 +1,19 @@
-"""Keyword-only CRUD for rosters and allowlists; the caller owns the transaction."""
+"""Keyword-only CRUD for rosters and allowlists; the caller owns the transaction.
+
+Only keyed digests are stored here: the callers (`review.domain.knowledge`, the CLI) make them
+with `detectors.hashing` under the roster key, which never reaches this module.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from detectors.hashing import MissingRosterKeyError, digest, key_fingerprint, normalise
-from detectors.knowledge import ANY_TYPE, AccountKnowledge, DetectionContext
 from storage.detector_models import AllowlistEntry, RosterDigest, RosterImport
-from storage.models import Account, FindingRow, Person, Post
+from storage.models import Account, Person
 from storage.types import utcnow
 
 # --- rosters -------------------------------------------------------------------------------------
@@ -21,20 +24,20 @@ def replace_roster(
     *,
     school_id: int,
     digests: Mapping[str, set[str] | frozenset[str]],
-    key: bytes,
+    key_fingerprint: str,
     rows_read: int,
     pupils_kept: int,
     rows_rejected: int,
 ) -> RosterImport:
     """Replace the school's whole roster (a re-import never merges with the old one)."""
-    session.exec(sa.delete(RosterDigest).where(RosterDigest.school_id == school_id))  # type: ignore[call-overload]
+    session.exec(sa.delete(RosterDigest).where(col(RosterDigest.school_id) == school_id))
     rows = [
         {"school_id": school_id, "kind": kind, "digest": value}
         for kind, values in digests.items()
         for value in sorted(values)
     ]
     if rows:
-        session.exec(sa.insert(RosterDigest), params=rows)  # type: ignore[call-overload]
+        session.exec(sa.insert(RosterDigest), params=rows)
     record = session.exec(select(RosterImport).where(RosterImport.school_id == school_id)).first()
     if record is None:
         record = RosterImport(school_id=school_id, key_fingerprint="")
@@ -42,7 +45,7 @@ def replace_roster(
     record.pupils_kept = pupils_kept
     record.rows_rejected = rows_rejected
     record.digests = len(rows)
-    record.key_fingerprint = key_fingerprint(key)
+    record.key_fingerprint = key_fingerprint
     record.imported_at = utcnow()
     session.add(record)
     session.flush()
@@ -55,23 +58,22 @@ def roster_import_for(session: Session, *, school_id: int) -> RosterImport | Non
 
 def delete_roster(session: Session, *, school_id: int) -> int:
     """Forget a school's roster (a school leaving the trust, or the end of its retention)."""
-    result = session.exec(sa.delete(RosterDigest).where(RosterDigest.school_id == school_id))  # type: ignore[call-overload]
-    session.exec(sa.delete(RosterImport).where(RosterImport.school_id == school_id))  # type: ignore[call-overload]
+    result = session.exec(sa.delete(RosterDigest).where(col(RosterDigest.school_id) == school_id))
+    session.exec(sa.delete(RosterImport).where(col(RosterImport.school_id) == school_id))
     return int(result.rowcount or 0)
 
 
-def add_pupil_handle(session: Session, *, school_id: int, handle: str, key: bytes) -> None:
-    """Record that a handle is a pupil's (a reviewer found a post tagging them)."""
-    value = digest(key, "handle", handle.strip().lstrip("@").lower())
+def add_roster_digest(session: Session, *, school_id: int, kind: str, value: str) -> None:
+    """Add one digest to a school's roster (e.g. a pupil's handle a reviewer found); idempotent."""
     exists = session.exec(
         select(RosterDigest).where(
             RosterDigest.school_id == school_id,
-            RosterDigest.kind == "handle",
+            RosterDigest.kind == kind,
             RosterDigest.digest == value,
         )
     ).first()
     if exists is None:
-        session.add(RosterDigest(school_id=school_id, kind="handle", digest=value))
+        session.add(RosterDigest(school_id=school_id, kind=kind, digest=value))
         session.flush()
 
 
@@ -83,68 +85,30 @@ def allowlist_add(
     *,
     account_id: int,
     finding_type: str,
-    phrase: str,
-    key: bytes | None,
+    digest: str,
     created_by_id: int | None = None,
     note: str = "",
 ) -> AllowlistEntry:
-    """Allowlist `phrase` for `finding_type` ("*": any type) on one account; idempotent.
-
-    The review UI calls this (or `allowlist_finding`) when a reviewer dismisses a finding as a
-    false positive with "allowlist". Only a keyed digest of the normalised phrase is stored.
-    """
-    if key is None:
-        raise MissingRosterKeyError("Allowlisting a phrase")
-    normalised = normalise(phrase)
-    if not normalised:
-        raise ValueError("the phrase has no letters or digits to allowlist")
-    value = digest(key, "allow", normalised)
+    """Allowlist a phrase (by its keyed digest) for `finding_type` ("*": any) on one account;
+    idempotent."""
     entry = session.exec(
         select(AllowlistEntry).where(
             AllowlistEntry.account_id == account_id,
             AllowlistEntry.finding_type == finding_type,
-            AllowlistEntry.digest == value,
+            AllowlistEntry.digest == digest,
         )
     ).first()
     if entry is None:
         entry = AllowlistEntry(
             account_id=account_id,
             finding_type=finding_type,
-            digest=value,
+            digest=digest,
             created_by_id=created_by_id,
             note=note[:500],
         )
         session.add(entry)
         session.flush()
     return entry
-
-
-def allowlist_finding(
-    session: Session,
-    *,
-    finding_id: int,
-    key: bytes | None,
-    created_by_id: int | None = None,
-    any_type: bool = False,
-    note: str = "",
-) -> AllowlistEntry:
-    """Allowlist the phrase a stored finding points at, for the account of its post."""
-    finding = session.get(FindingRow, finding_id)
-    if finding is None:
-        raise ValueError(f"no finding {finding_id}")
-    post = session.get(Post, finding.post_id)
-    if post is None or post.text is None:
-        raise ValueError(f"finding {finding_id} has no post text to allowlist")
-    phrase = post.text[finding.start : finding.end]
-    return allowlist_add(
-        session,
-        account_id=post.account_id,
-        finding_type=ANY_TYPE if any_type else finding.type,
-        phrase=phrase,
-        key=key,
-        created_by_id=created_by_id,
-        note=note,
-    )
 
 
 def allowlist_for(session: Session, *, account_id: int) -> Sequence[AllowlistEntry]:
@@ -167,13 +131,21 @@ def allowlist_remove(session: Session, *, entry_id: int) -> bool:
 # --- what the detectors know -------------------------------------------------------------------
 
 
-def load_knowledge(
-    session: Session, *, context: DetectionContext, key: bytes | None
-) -> AccountKnowledge:
+@dataclass(frozen=True, slots=True)
+class KnowledgeRows:
+    """What is stored about an account's school and the account: digests and adults' names."""
+
+    roster: Mapping[str, frozenset[str]] = field(default_factory=dict)  # kind -> digests
+    staff_names: frozenset[str] = frozenset()  # as recorded, not normalised
+    allowlist: frozenset[tuple[str, str]] = frozenset()  # (finding type or "*", digest)
+
+
+def knowledge_rows(
+    session: Session, *, account_id: int | None, school_id: int | None = None
+) -> KnowledgeRows:
     """Roster digests of the account's school, adults' names, the account's allowlist."""
-    school_id = context.school_id
-    if school_id is None and context.account_id is not None:
-        account = session.get(Account, context.account_id)
+    if school_id is None and account_id is not None:
+        account = session.get(Account, account_id)
         school_id = account.school_id if account else None
     roster: dict[str, frozenset[str]] = {}
     if school_id is not None:
@@ -188,21 +160,19 @@ def load_knowledge(
         roster = {kind: frozenset(values) for kind, values in grouped.items()}
     # Every person Postwarden knows is an adult of the trust (staff, governors, trustees).
     staff = frozenset(
-        normalise(name)
-        for name in session.exec(
+        session.exec(
             select(Person.name).where(
-                sa.or_(Person.school_id == school_id, Person.school_id.is_(None))  # type: ignore[union-attr]
+                sa.or_(col(Person.school_id) == school_id, col(Person.school_id).is_(None))
             )
         ).all()
-        if normalise(name)
     )
     allow: frozenset[tuple[str, str]] = frozenset()
-    if context.account_id is not None:
+    if account_id is not None:
         allow = frozenset(
             session.exec(
                 select(AllowlistEntry.finding_type, AllowlistEntry.digest).where(
-                    AllowlistEntry.account_id == context.account_id
+                    AllowlistEntry.account_id == account_id
                 )
             ).all()
         )
-    return AccountKnowledge(key=key, roster=roster, staff_names=staff, allowlist=allow)
+    return KnowledgeRows(roster=roster, staff_names=staff, allowlist=allow)

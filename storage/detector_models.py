@@ -16,11 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
-
-
-def _ts(**kw: object) -> object:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)  # type: ignore[arg-type]
+from storage.types import timestamp_field
 
 
 class RosterDigest(SQLModel, table=True):
@@ -48,7 +44,7 @@ class RosterImport(RosterImportBase, table=True):
     __tablename__ = "roster_import"
 
     id: int | None = Field(default=None, primary_key=True)
-    imported_at: datetime = _ts()
+    imported_at: datetime = timestamp_field()
 
 
 class RosterImportPublic(RosterImportBase):
@@ -69,7 +65,7 @@ class AllowlistEntry(AllowlistEntryBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     digest: str = Field(max_length=64, description="keyed digest of the normalised phrase")
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
 
 
 class AllowlistEntryPublic(AllowlistEntryBase):

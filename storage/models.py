@@ -11,12 +11,14 @@ import importlib
 import pkgutil
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from detectors.base import Severity
-from storage.types import StrEnumType, UTCDateTime, utcnow
+from core.findings import Severity
+from core.platforms import AccountKind, Platform
+from storage.types import StrEnumType, UTCDateTime, timestamp_field
 
 
 class Role(StrEnum):
@@ -30,24 +32,6 @@ class Role(StrEnum):
     TRUSTEE = "trustee"
     DSL = "dsl"
     STAFF = "staff"
-
-
-class Platform(StrEnum):
-    X = "x"
-    FACEBOOK = "facebook"
-    INSTAGRAM = "instagram"
-    BLOG = "blog"
-    BLUESKY = "bluesky"
-    FACEBOOK_GROUP_EXPORT = "facebook_group_export"
-    WHATSAPP_EXPORT = "whatsapp_export"
-
-
-class AccountKind(StrEnum):
-    """Section 7 (school's official channels), section 4 (approved work sites), section 12."""
-
-    OFFICIAL = "official"
-    WORK_SITE = "work_site"
-    EMPLOYEE_GROUP = "employee_group"
 
 
 class AccountState(StrEnum):
@@ -75,10 +59,6 @@ def _enum(enum: type[StrEnum]) -> StrEnumType:
     return StrEnumType(enum)
 
 
-def _ts(**kw: object) -> object:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)  # type: ignore[arg-type]
-
-
 # --- schools -----------------------------------------------------------------------------------
 
 
@@ -89,7 +69,7 @@ class SchoolBase(SQLModel):
 
 class School(SchoolBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
 
 
 class SchoolPublic(SchoolBase):
@@ -109,7 +89,7 @@ class PersonBase(SQLModel):
 
 class Person(PersonBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
 
 
 class PersonPublic(PersonBase):
@@ -156,7 +136,7 @@ class Account(AccountBase, table=True):
     deferred_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     posts_pulled: int = 0
     reads_spent: int = 0
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
 
     @property
     def is_approved(self) -> bool:
@@ -196,13 +176,29 @@ class Post(PostBase, table=True):
         default=None, max_length=64, index=True, description="content_hash last scanned"
     )
     deleted: bool = False
-    pulled_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    pulled_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
 
 
 class PostPublic(PostBase):
     id: int
     deleted: bool
+
+
+class PostCreate(SQLModel):
+    """One post as a pull hands it to storage (the pipeline builds it from a connector's post).
+
+    `extra`: thread place (`kind`, `parent_id`, `root_id`), media, the ids an edit replaces
+    (`previous_ids`) and anything else kept in `post_extra`.
+    """
+
+    external_id: str
+    text: str
+    created_at: datetime
+    author_id: str | None = None
+    author_handle: str | None = None
+    url: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
 
 
 # --- findings ----------------------------------------------------------------------------------
@@ -224,7 +220,7 @@ class FindingRow(FindingBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="post.id", index=True)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
 
 
 class FindingPublic(FindingBase):
@@ -246,8 +242,8 @@ class ReviewItemBase(SQLModel):
 
 class ReviewItem(ReviewItemBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    opened_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    opened_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -268,7 +264,7 @@ class ReviewEvent(SQLModel, table=True):
     note: str = Field(default="", sa_type=sa.Text)
     assignee_id: int | None = Field(default=None, foreign_key="person.id")
     state: ItemState | None = Field(default=None, sa_type=_enum(ItemState))
-    at: datetime = _ts()
+    at: datetime = timestamp_field()
 
 
 def import_all_models() -> None:

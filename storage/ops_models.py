@@ -12,11 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
-
-
-def _ts(**kw: object) -> object:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)  # type: ignore[arg-type]
+from storage.types import UTCDateTime, timestamp_field
 
 
 class PurgeRunBase(SQLModel):
@@ -36,7 +32,7 @@ class PurgeRun(PurgeRunBase, table=True):
     __tablename__ = "purge_run"
 
     id: int | None = Field(default=None, primary_key=True)
-    started_at: datetime = _ts()
+    started_at: datetime = timestamp_field()
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -56,4 +52,4 @@ class PurgeRecord(SQLModel, table=True):
     item_id: int = Field(foreign_key="reviewitem.id", index=True)
     post_id: int = Field(foreign_key="post.id")
     closed_at: datetime = Field(sa_type=UTCDateTime, description="the closing that was purged")
-    purged_at: datetime = _ts()
+    purged_at: datetime = timestamp_field()

@@ -13,13 +13,9 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.types import StrEnumType, UTCDateTime, utcnow
+from storage.types import StrEnumType, UTCDateTime, timestamp_field
 
 APPEND_ONLY_TABLES = ("audit_log", "referral")
-
-
-def _ts(**kw: object) -> object:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)  # type: ignore[arg-type]
 
 
 # --- log-ins -----------------------------------------------------------------------------------
@@ -42,7 +38,7 @@ class UserAccount(UserAccountBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str | None = Field(default=None, max_length=200)
     session_epoch: int = Field(default=0, description="bump to end every session of this user")
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -60,7 +56,7 @@ class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = _ts(index=True)
+    at: datetime = timestamp_field(index=True)
     actor_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     action: str = Field(max_length=48)
     object_type: str = Field(default="", max_length=32)
@@ -96,7 +92,7 @@ class Referral(SQLModel, table=True):
     referred_to: ReferralTarget = Field(sa_type=StrEnumType(ReferralTarget))
     reference: str = Field(default="", max_length=100, description="e.g. a police log number")
     note: str = Field(default="", sa_type=sa.Text)
-    at: datetime = _ts()
+    at: datetime = timestamp_field()
 
 
 # --- notifications -----------------------------------------------------------------------------
@@ -119,4 +115,4 @@ class ReviewNotice(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     item_id: int | None = Field(default=None, foreign_key="reviewitem.id", index=True)
     count: int = 0
-    sent_at: datetime = _ts()
+    sent_at: datetime = timestamp_field()

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+from sqlmodel import Field
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -53,3 +54,8 @@ class StrEnumType(sa.types.TypeDecorator[StrEnum]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
         return None if value is None else self.enum(value)
+
+
+def timestamp_field(**kw: Any) -> Any:
+    """A model field holding an aware UTC time, defaulting to now (`created_at` and kin)."""
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)

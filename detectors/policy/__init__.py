@@ -1,24 +1,22 @@
-"""Policy-pack detectors: one per policy section, their lists in YAML (detectors/packs/).
+"""Policy-pack detectors: their lists and rules in YAML (detectors/packs/), one file a section.
 
-`policy_detectors(packs_dir)` builds every detector the stack runs after Presidio. A trust's
-own folder (setting `packs_dir`, env POSTWARDEN_PACKS_DIR) extends or replaces the shipped packs;
-a new file there of kind `rules` becomes a detector of its own.
+`policy_detectors(packs_dir)` builds every detector the stack runs after Presidio. Every pack of
+`kind: rules` (shipped or the trust's own) is one `RulePackDetector`: a new keyword rule is one
+YAML file and one test row, no code. Packs of the other kinds (suppliers, pornographic links,
+slurs, the offensive classifier) have a detector class each, because they do more than match.
+A trust's own folder (setting `detection.packs_dir`, env POSTWARDEN_DETECTION__PACKS_DIR)
+extends or replaces the shipped packs.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from detectors.policy.confidential import ConfidentialDetector
-from detectors.policy.derogatory import DerogatoryDetector
-from detectors.policy.impersonation import ImpersonationDetector
 from detectors.policy.offensive import OffensiveClassifierDetector
 from detectors.policy.packs import PackError, PackSet, RulePack, load_packs
-from detectors.policy.political import PoliticalDetector
 from detectors.policy.porn_links import PornLinkDetector
 from detectors.policy.rules import RulePackDetector
 from detectors.policy.slurs import SlurDetector
-from detectors.policy.staff_details import StaffDetailsDetector
 from detectors.policy.suppliers import SupplierDetector
 
 PolicyDetector = (
@@ -29,21 +27,8 @@ PolicyDetector = (
     | OffensiveClassifierDetector
 )
 
-_BUILTIN = (
-    ConfidentialDetector,
-    DerogatoryDetector,
-    PoliticalDetector,
-    SupplierDetector,
-    PornLinkDetector,
-    SlurDetector,
-    OffensiveClassifierDetector,
-    ImpersonationDetector,
-    StaffDetailsDetector,
-)
-_BUILTIN_PACKS = frozenset(
-    {"confidential", "derogatory", "political", "suppliers", "pornographic", "offensive"}
-    | {"impersonation", "staff_details"}
-)
+# Packs whose detector does more than match rules.
+_SPECIAL = (SupplierDetector, PornLinkDetector, SlurDetector, OffensiveClassifierDetector)
 
 
 def policy_detectors(
@@ -51,25 +36,22 @@ def policy_detectors(
 ) -> list[PolicyDetector]:
     """Every policy detector, built from the shipped packs plus the trust's `packs_dir`."""
     packs = packs or load_packs(packs_dir)
-    detectors: list[PolicyDetector] = [cls(packs) for cls in _BUILTIN]
-    for name, pack in packs.packs.items():
-        if name not in _BUILTIN_PACKS and isinstance(pack, RulePack):
-            detectors.append(RulePackDetector(packs, name))
+    detectors: list[PolicyDetector] = [
+        RulePackDetector(packs, name)
+        for name, pack in sorted(packs.packs.items())
+        if isinstance(pack, RulePack)
+    ]
+    detectors.extend(cls(packs) for cls in _SPECIAL)
     return detectors
 
 
 __all__ = [
-    "ConfidentialDetector",
-    "DerogatoryDetector",
-    "ImpersonationDetector",
     "OffensiveClassifierDetector",
     "PackError",
     "PackSet",
-    "PoliticalDetector",
     "PornLinkDetector",
     "RulePackDetector",
     "SlurDetector",
-    "StaffDetailsDetector",
     "SupplierDetector",
     "load_packs",
     "policy_detectors",

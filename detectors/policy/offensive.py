@@ -1,6 +1,6 @@
 """Section 8.15: offensive and hostile language, scored by the trained classifier.
 
-The model (models/offensive.npz, trained by scripts/train_offensive.py on TweetEval) has two
+The model (models/offensive.npz, trained by devkit/training/train_offensive.py on TweetEval) has two
 heads: "offensive" (OLID: insults, profanity, threats) gives OFFENSIVE findings and "hate"
 (HatEval: hostility to women or migrants) gives DISCRIMINATORY ones. A finding is about the
 whole post, but its span is the single word that raised the score most, so a reviewer sees where
@@ -15,7 +15,7 @@ from typing import Final
 
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
 from detectors.policy.packs import OffensivePack, PackError, PackSet
 from detectors.policy.textmodel import Featurized, Score, TextModel
 

@@ -1,12 +1,11 @@
 """Policy packs: the data behind the policy detectors, one YAML file per policy section.
 
-Lists a trust changes (its suppliers, blocked domains, local campaign names) live in YAML, not
-code. Packs ship in `detectors/packs/`; a trust points `POSTWARDEN_PACKS_DIR` at a folder of its
-own files, each of which extends the built-in pack of the same name (lists are added to, rules
-with the same name are replaced, scalars are overridden) or, with `replace: true`, stands in for
-it. Every file is validated by the pydantic models below; a mistake is reported with the file
-and the field that is wrong, before any post is scanned.
-"""
+Lists a trust changes (its suppliers, blocked domains, local campaign names) live in YAML, not code.
+Packs ship in `detectors/packs/`; a trust points `POSTWARDEN_DETECTION__PACKS_DIR` at a folder of
+its own files, each of which extends the built-in pack of the same name (lists are added to, rules
+with the same name are replaced, scalars are overridden) or, with `replace: true`, stands in for it.
+Every file is validated by the pydantic models below; a mistake is reported with the file and the
+field that is wrong, before any post is scanned."""
 
 from __future__ import annotations
 
@@ -19,14 +18,11 @@ from typing import Annotated, Any, Final, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from detectors.base import Severity
+from core.findings import Severity
+from core.sections import Section
 
 BUILTIN_PACKS_DIR: Final = Path(__file__).resolve().parent.parent / "packs"
 
-# Section numbers of /work/shared/policy/social-media-policy.txt that a finding may cite.
-POLICY_SECTIONS: Final[frozenset[str]] = frozenset(
-    {"1", "4", "5", "7", "10", "12"} | {f"8.{n}" for n in range(1, 18)}
-)
 
 _TYPE_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _MAX_WINDOW: Final = 60
@@ -109,10 +105,10 @@ class _PackBase(_Strict):
     @field_validator("section")
     @classmethod
     def _known_section(cls, value: str) -> str:
-        if value not in POLICY_SECTIONS:
+        if value not in set(Section):
             raise ValueError(
                 f"section {value!r} is not a section of the Social Media Policy "
-                f"(expected one of {', '.join(sorted(POLICY_SECTIONS, key=_section_key))})"
+                f"(expected one of {', '.join(s.value for s in Section)})"
             )
         return value
 
@@ -297,7 +293,7 @@ def load_packs(override_dir: Path | None = None) -> PackSet:
         sources[path.stem] = (path,)
     if override_dir is not None:
         if not override_dir.is_dir():
-            raise PackError(f"POSTWARDEN_PACKS_DIR {override_dir} is not a folder")
+            raise PackError(f"POSTWARDEN_DETECTION__PACKS_DIR {override_dir} is not a folder")
         for path in sorted(override_dir.glob("*.yaml")):
             data = _read(path)
             replace = data.pop("replace", False)
@@ -375,7 +371,3 @@ def _validate(data: dict[str, Any], files: tuple[Path, ...]) -> Pack:
 
 def _loc(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(file)"
-
-
-def _section_key(section: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in section.split("."))

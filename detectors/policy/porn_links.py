@@ -12,7 +12,7 @@ from typing import Final
 
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from detectors.base import Finding
+from core.findings import Finding
 from detectors.policy.packs import DomainPack, PackError, PackSet
 
 DETECTOR_NAME: Final = "policy:pornographic"

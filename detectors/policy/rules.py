@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import ClassVar
 
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
 from detectors.policy.matching import Tokens, compile_terms, finditer, found_in
 from detectors.policy.packs import PackError, PackSet, Rule, RulePack
 
@@ -31,12 +30,9 @@ class _CompiledRule:
 
 
 class RulePackDetector:
-    """Findings from one rules pack; subclasses name the pack in PACK."""
+    """Findings from one rules pack (confidential, derogatory, political, impersonation...)."""
 
-    PACK: ClassVar[str] = ""
-
-    def __init__(self, packs: PackSet, pack_name: str | None = None) -> None:
-        name = pack_name or self.PACK
+    def __init__(self, packs: PackSet, name: str) -> None:
         pack = packs.get(name)
         if not isinstance(pack, RulePack):
             raise PackError(f"pack {name!r} has kind {pack.kind!r}, expected 'rules'")

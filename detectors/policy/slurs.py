@@ -13,7 +13,7 @@ from typing import Final
 
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from detectors.base import Finding
+from core.findings import Finding
 from detectors.policy.matching import Tokens, compile_terms, finditer, found_in
 from detectors.policy.packs import OffensivePack, PackError, PackSet
 

@@ -1,6 +1,7 @@
 """Section 8.13: endorsing or criticising the school's service providers.
 
-The supplier list is the trust's own (packs/suppliers.yaml, extended in POSTWARDEN_PACKS_DIR).
+The supplier list is the trust's own (packs/suppliers.yaml, extended in
+POSTWARDEN_DETECTION__PACKS_DIR).
 A supplier named with no praise or criticism nearby is not flagged: telling parents to pay for a
 trip through the payments app is fine. Criticism outranks praise when both are near.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from detectors.base import Finding
+from core.findings import Finding
 from detectors.policy.matching import Tokens, compile_terms, finditer, found_in
 from detectors.policy.packs import PackError, PackSet, SupplierPack
 

@@ -1,6 +1,6 @@
 """A small linear text classifier (TF-IDF word and character n-grams) run with numpy alone.
 
-Training (scripts/train_offensive.py) uses scikit-learn with the analyzers defined here, so
+Training (devkit/training/train_offensive.py) uses scikit-learn with the analyzers defined here, so
 training and serving read text the same way; serving needs only numpy and a `.npz` of arrays
 (loaded with `allow_pickle=False`: no pickled code ever runs). Because the model is linear, each
 token's share of a post's score is known, which gives the span of the most offensive word.
@@ -213,4 +213,4 @@ class TextModel:
         full_meta = {"format": MODEL_FORMAT, "heads": list(heads), **meta}
         arrays["meta"] = np.frombuffer(json.dumps(full_meta).encode("utf-8"), dtype=np.uint8)
         with path.open("wb") as f:
-            np.savez_compressed(f, **arrays)
+            np.savez_compressed(f, **arrays)  # type: ignore[arg-type]

@@ -38,10 +38,10 @@ def parse_date(value: str) -> date | None:
         words = re.findall(r"[a-z]+\.?|\d+", text)
         day_s = next((w for w in words if w.isdigit() and len(w) <= 2), None)
         year_s = next((w for w in words if w.isdigit() and len(w) == 4), None)
-        month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
-        if day_s is None or year_s is None or month is None:
+        named = next((_MONTHS[w] for w in words if w in _MONTHS), None)
+        if day_s is None or year_s is None or named is None:
             return None
-        return date(int(year_s), month, int(day_s))
+        return date(int(year_s), named, int(day_s))
     except ValueError:
         return None
 

@@ -34,22 +34,22 @@ class SocialPersonRecognizer(EntityRecognizer):
         if nlp_artifacts is None or self.ENTITY not in entities:
             return []
         results = []
-        for name in view(text, nlp_artifacts).names:
-            score = ADULT_SCORE if name.adult else 0.85
+        for found in view(text, nlp_artifacts).names:
+            score = ADULT_SCORE if found.adult else 0.85
             results.append(
                 RecognizerResult(
                     entity_type=self.ENTITY,
-                    start=name.start,
-                    end=name.end,
+                    start=found.start,
+                    end=found.end,
                     score=score,
                     analysis_explanation=AnalysisExplanation(
-                        recognizer=self.name,
+                        recognizer=type(self).__name__,
                         original_score=score,
                         textual_explanation="social-tuned NER name"
-                        + (", titled or role-named adult" if name.adult else ""),
+                        + (", titled or role-named adult" if found.adult else ""),
                     ),
                     recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_NAME_KEY: type(self).__name__,
                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                     },
                 )

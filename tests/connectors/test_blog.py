@@ -10,7 +10,7 @@ import pytest
 from connectors.base import Credentials
 from connectors.blog import BlogConnector, BlogCursor, html_to_text
 from connectors.errors import AuthExpired, MalformedPayload, RateLimited, TransientError
-from postwarden.sandbox import SandboxServer
+from devkit.sandbox import SandboxServer
 
 TOKEN = "blog-test-token"
 OAK = "https://oakfield.example/blogs/oakfield-news/feed.xml"

@@ -11,7 +11,7 @@ import pytest
 from connectors.base import Credentials, PulledPost
 from connectors.bluesky import BlueskyConnector, BskyCursor
 from connectors.errors import AuthExpired, MalformedPayload, RateLimited, TransientError
-from postwarden.sandbox import SandboxServer
+from devkit.sandbox import SandboxServer
 
 DID = "did:plc:riversideacademy0001"
 HANDLE = "riverside-academy.bsky.social"

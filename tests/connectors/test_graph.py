@@ -15,7 +15,7 @@ from connectors.errors import AuthExpired, MalformedPayload, RateLimited, Transi
 from connectors.facebook import FacebookPageConnector, GraphCursor
 from connectors.graph import GraphClient, GraphNotFound, usage_from_headers
 from connectors.instagram import InstagramConnector
-from postwarden.sandbox import SandboxServer
+from devkit.sandbox import SandboxServer
 
 TOKEN = "graph-test-token"
 PAGE, IG = "104000000000001", "17841400000000002"

@@ -20,7 +20,7 @@ from connectors.group_exports import (
     parse_facebook_group,
     parse_whatsapp,
 )
-from postwarden.sandbox.exports import (
+from devkit.sandbox.exports import (
     FACEBOOK_GROUP_JSON,
     IOS_PHOTO,
     WHATSAPP_TXT,

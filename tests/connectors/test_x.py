@@ -36,7 +36,7 @@ from connectors.x import (
     redact,
     snowflake_time,
 )
-from postwarden.sandbox import SandboxServer
+from devkit.sandbox import SandboxServer
 
 # ../shared sits beside the clone (CI too); never copied into the repo.
 FIXTURES = Path(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from postwarden.airflow_env import REPO_DAGS, airflow_bin
+from devkit.airflow_env import REPO_DAGS, airflow_bin
 
 _HOME = Path(tempfile.mkdtemp(prefix="postwarden-airflow-"))
 # Airflow reads its configuration once, at import: set it before anything imports airflow.

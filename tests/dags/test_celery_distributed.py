@@ -16,10 +16,10 @@ import pytest
 import redis
 from sqlmodel import Session, select
 
-from postwarden import demo, sharding
-from postwarden.cluster import AirflowCluster
-from postwarden.sandbox.server import SandboxServer
-from postwarden.settings import Settings
+from devkit.cluster import AirflowCluster
+from devkit.demo import run as demo
+from devkit.sandbox.server import SandboxServer
+from pipeline import sharding
 from storage.db import get_engine, migrate, session_scope
 from storage.models import Account, AccountState, Post, ReviewItem
 
@@ -60,10 +60,10 @@ def test_monitor_runs_on_celery_workers(
             f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(fields)
             for conn_id, fields in demo.demo_connections(sandbox.url).items()
         }
-        env["POSTWARDEN_BACKFILL_DAYS"] = "3650"
-        env["POSTWARDEN_MONITOR_SCHEDULE"] = ""  # only the run this test triggers
-        env["POSTWARDEN_HOUSEKEEPING_SCHEDULE"] = ""
-        env["POSTWARDEN_SHARD_SIZE"] = "2"  # the three approved X accounts make two shards
+        env["POSTWARDEN_PULL__BACKFILL_DAYS"] = "3650"
+        env["POSTWARDEN_AIRFLOW__MONITOR_SCHEDULE"] = ""  # only the run this test triggers
+        env["POSTWARDEN_AIRFLOW__HOUSEKEEPING_SCHEDULE"] = ""
+        env["POSTWARDEN_PULL__SHARD_SIZE"] = "2"  # the three approved X accounts make two shards
         cluster = AirflowCluster(
             home=tmp_path / "cluster",
             airflow_db_url=airflow_url,
@@ -75,7 +75,7 @@ def test_monitor_runs_on_celery_workers(
             parallelism=4,
             extra_env=env,
         )
-        pools = sharding.pools(Settings(database_url=data_url, pool_slots_per_platform=2))
+        pools = sharding.pools(2)
         cluster.prepare(pools)
         try:
             cluster.start()

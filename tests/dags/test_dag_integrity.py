@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from postwarden import sharding
-from postwarden.airflow_env import REPO_DAGS
+from devkit.airflow_env import REPO_DAGS
+from pipeline import sharding
 
 
 def _forbid(name: str):  # type: ignore[no-untyped-def]
@@ -22,19 +22,42 @@ def _forbid(name: str):  # type: ignore[no-untyped-def]
 def dagbag(monkeypatch: pytest.MonkeyPatch) -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
-    import postwarden.credentials
+    import pipeline.credentials
+    import postwarden.airflow_connections
     import storage.db
 
     monkeypatch.setattr(socket.socket, "connect", _forbid("network"))
     monkeypatch.setattr(storage.db, "get_engine", _forbid("the Postwarden database"))
-    monkeypatch.setattr(postwarden.credentials, "from_environment", _forbid("a connection"))
-    monkeypatch.setattr(postwarden.credentials, "from_airflow", _forbid("a connection"))
+    monkeypatch.setattr(pipeline.credentials, "from_environment", _forbid("a connection"))
+    monkeypatch.setattr(postwarden.airflow_connections, "from_airflow", _forbid("a connection"))
     return DagBag(dag_folder=str(REPO_DAGS))
 
 
 def test_no_import_errors(dagbag: Any) -> None:
     assert dagbag.import_errors == {}
     assert "postwarden_monitor" in dagbag.dag_ids
+
+
+def test_parsing_imports_none_of_the_heavy_stack() -> None:
+    """Airflow parses DAG files often: they read only the schedule, never the product."""
+    import subprocess
+    import sys
+
+    code = (
+        "import runpy, sys; "
+        f"[runpy.run_path(p) for p in {[str(p) for p in sorted(REPO_DAGS.glob('*.py'))]!r}]; "
+        "heavy = ['presidio_analyzer', 'spacy', 'tweepy', 'atproto', 'sqlmodel', "
+        "'detectors.stack', 'postwarden.settings', 'fastapi']; "
+        "print([m for m in heavy if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_DAGS.parent,
+    )
+    assert out.stdout.strip() == "[]", out.stdout
 
 
 def test_monitor_shape(dagbag: Any) -> None:

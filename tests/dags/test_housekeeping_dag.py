@@ -10,11 +10,11 @@ import pytest
 from sqlmodel import Session, select
 
 from connectors.base import PulledPost
-from postwarden import demo
-from postwarden.airflow_env import REPO_DAGS
+from devkit.airflow_env import REPO_DAGS
+from devkit.demo import run as demo
 from postwarden.settings import Settings, get_settings
 from storage import crud
-from storage.db import get_engine, session_scope
+from storage.db import session_scope
 from storage.models import Account, Post, ReviewItem
 from storage.ops_models import PurgeRun
 from storage.types import utcnow
@@ -38,9 +38,9 @@ def test_shape(dag: object) -> None:
 def test_a_run_purges_items_closed_past_retention(
     airflow_db: Path, sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch, dag: object
 ) -> None:
-    monkeypatch.setenv("POSTWARDEN_RETENTION_DAYS_CLOSED", "30")
+    monkeypatch.setenv("POSTWARDEN_RETENTION__DAYS_CLOSED", "30")
     get_settings.cache_clear()
-    engine = get_engine(sqlite_settings.resolved_database_url)
+    engine = sqlite_settings.engine
     with session_scope(engine) as s:
         demo.seed(s)
         account = s.exec(select(Account)).first()

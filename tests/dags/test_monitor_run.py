@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from postwarden import demo
-from postwarden.airflow_env import REPO_DAGS
-from postwarden.sandbox.server import SandboxServer
+from devkit.airflow_env import REPO_DAGS
+from devkit.demo import run as demo
+from devkit.sandbox.server import SandboxServer
 from postwarden.settings import Settings, get_settings
-from storage.db import get_engine, session_scope
+from storage.db import session_scope
 from storage.models import Account, AccountState, Post, ReviewItem
 
 
@@ -24,10 +24,10 @@ def demo_world(
     with SandboxServer(tokens={demo.SANDBOX_TOKEN}) as sandbox:
         for conn_id, fields in demo.demo_connections(sandbox.url).items():
             monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
-        monkeypatch.setenv("POSTWARDEN_BACKFILL_DAYS", "3650")
+        monkeypatch.setenv("POSTWARDEN_PULL__BACKFILL_DAYS", "3650")
         get_settings.cache_clear()
         settings = get_settings()
-        with session_scope(get_engine(settings.resolved_database_url)) as session:
+        with session_scope(settings.engine) as session:
             demo.seed(session)
         yield settings, sandbox
     get_settings.cache_clear()
@@ -43,7 +43,7 @@ def test_one_cycle_through_airflow_ends_in_review_items(
     run = dag.test()
     assert str(run.state) == "success"
 
-    with Session(get_engine(settings.resolved_database_url)) as s:
+    with Session(settings.engine) as s:
         accounts = {a.handle: a for a in s.exec(select(Account)).all()}
         for handle in ("OakfieldPrimary", "RiversideAcad", "MrHughesPE"):
             account = accounts[handle]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from postwarden.airflow_env import REPO_DAGS
+from devkit.airflow_env import REPO_DAGS
 
 
 @pytest.fixture(scope="module")

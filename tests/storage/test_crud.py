@@ -10,7 +10,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
 from connectors.base import PulledPost
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
 from storage import crud
 from storage.models import (
     Account,

@@ -21,21 +21,29 @@ def _tables(url: str) -> set[str]:
 def _seed_0001(url: str) -> None:
     """Rows of a trust that ran revision 0001 for a while (written in 0001's own columns)."""
     with get_engine(url).begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO account (id, platform, external_id, handle, kind, conn_id, active, state,"
-            " posts_pulled, reads_spent, created_at) VALUES (1, 'x', '42', 'Oak', 'official',"
-            f" 'c', true, 'ok', 1, 1, '{T}')"
-        ))
-        conn.execute(sa.text(
-            "INSERT INTO post (id, platform, external_id, account_id, text, created_at,"
-            " content_hash, detected_hash, deleted, pulled_at, updated_at) VALUES (1, 'x', '7', 1,"
-            f" 'Amelia in Year 4', '{T}', 'h', 'h', false, '{T}', '{T}')"
-        ))
-        conn.execute(sa.text(
-            "INSERT INTO reviewitem (id, post_id, state, severity, due_at, route_reason,"
-            f" opened_at, updated_at, closed_at) VALUES (1, 1, 'resolved', 'high', '{T}', 'r',"
-            f" '{T}', '{T}', '{T}')"
-        ))
+        conn.execute(
+            sa.text(
+                "INSERT INTO account (id, platform, external_id, handle, kind, conn_id, active,"
+                " state, posts_pulled, reads_spent, created_at)"
+                " VALUES (1, 'x', '42', 'Oak', 'official',"
+                f" 'c', true, 'ok', 1, 1, '{T}')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO post (id, platform, external_id, account_id, text, created_at,"
+                " content_hash, detected_hash, deleted, pulled_at, updated_at)"
+                " VALUES (1, 'x', '7', 1,"
+                f" 'Amelia in Year 4', '{T}', 'h', 'h', false, '{T}', '{T}')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO reviewitem (id, post_id, state, severity, due_at, route_reason,"
+                f" opened_at, updated_at, closed_at) VALUES (1, 1, 'resolved', 'high', '{T}', 'r',"
+                f" '{T}', '{T}', '{T}')"
+            )
+        )
         conn.execute(sa.text(
             "INSERT INTO review_event (id, item_id, action, note, state, at)"
             f" VALUES (1, 1, 'comment', 'Amelia again', 'resolved', '{T}')"

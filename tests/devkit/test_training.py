@@ -1,0 +1,66 @@
+"""The social NER's training data and the PERSON F1 measure (the training itself runs by hand)."""
+
+from __future__ import annotations
+
+import random
+
+import spacy
+from spacy.tokens import Span
+
+from devkit.training.person_f1 import Score, score, token_offsets
+from devkit.training.train_social_ner import annotate, school_posts, with_case_copies
+
+
+def _teacher(text: str, ents: list[tuple[int, int, str]]) -> spacy.tokens.Doc:
+    doc = spacy.blank("en")(text)
+    doc.ents = [doc.char_span(s, e, label=label) for s, e, label in ents]  # type: ignore[misc]
+    assert all(isinstance(e, Span) for e in doc.ents)
+    return doc
+
+
+def test_annotate_keeps_gold_names_and_never_labels_handles_or_hashtags() -> None:
+    text = "RT @NikoWavy : Allen Iverson visits Leeds #Trump"
+    teacher = _teacher(
+        text, [(3, 12, "PERSON"), (15, 28, "ORG"), (36, 41, "GPE"), (43, 48, "PERSON")]
+    )
+    ents = annotate(text, [(3, 12), (15, 28), (42, 48)], [(36, 41, "GPE")], teacher)
+    assert [(text[s:e], label) for s, e, label in ents] == [
+        ("Allen Iverson", "PERSON"),  # gold wins over the teacher's ORG
+        ("Leeds", "GPE"),
+    ]
+
+
+def test_generated_school_posts_mark_names_not_titles() -> None:
+    posts = school_posts(200, random.Random(1))
+    assert len(posts) == 200
+    for text, ents in posts:
+        for s, e, label in ents:
+            assert label == "PERSON"
+            assert text[s:e].split()[0].rstrip(".") not in {"Mr", "Mrs", "Ms", "Miss", "Dr"}
+    names = {text[s:e] for text, ents in posts for s, e, _ in ents}
+    assert not names & {"Lily-Mae Thompson", "Oliver Bennett", "Ethan Walsh", "Harry Finch"}
+
+
+def test_case_copies_keep_offsets() -> None:
+    items = [("Well done Amelia", [(10, 16, "PERSON")]), ("Straße Zoë", [])]
+    out = with_case_copies(items, random.Random(0), lower=1.0, upper=1.0)
+    assert ("well done amelia", [(10, 16, "PERSON")]) in out
+    assert ("WELL DONE AMELIA", [(10, 16, "PERSON")]) in out
+    assert all(len(t) == len(items[0][0]) for t, e in out if e)  # "STRASSE" is skipped
+
+
+def test_token_overlap_f1() -> None:
+    row = {
+        "text": "@bob and Ann Lee met Tom",
+        "tokens": ["@bob", "and", "Ann", "Lee", "met", "Tom"],
+        "spans": [
+            {"start": 0, "end": 4, "label": "PERSON", "mention": True},
+            {"start": 9, "end": 16, "label": "PERSON", "mention": False},
+            {"start": 21, "end": 24, "label": "PERSON", "mention": False},
+        ],
+    }
+    assert token_offsets(row["text"], row["tokens"])[2] == (9, 12)  # type: ignore[arg-type]
+    # Predicted: the handle (a false positive: handles are not names) and "Ann" only.
+    result = score([row], [[(0, 4), (9, 12)]])
+    assert (result.tp, result.fp, result.fn) == (1, 1, 2)
+    assert Score(1, 1, 2).f1 == 2 * 0.5 * (1 / 3) / (0.5 + 1 / 3)
