@@ -27,7 +27,7 @@ from typing import Any
 
 from connectors.base import Credentials
 from devkit.sandbox.server import SandboxServer
-from devkit.sandbox.x_api import iso_ms, make_snowflake
+from devkit.sandbox.x import iso_ms, make_snowflake
 from pipeline import pull
 from pipeline.config import PipelineConfig, PullConfig
 from storage import crud

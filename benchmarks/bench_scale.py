@@ -9,9 +9,11 @@ For each executor it builds a synthetic sandbox dataset (every account with its 
 creates throw-away Airflow and Postwarden databases, starts Airflow as processes
 (`devkit.cluster`: LocalExecutor, or CeleryExecutor with `--workers` workers), triggers
 `postwarden_monitor` `--cycles` times and prints, per cycle: the run's wall time, its pull phase
-(first shard start to last shard end) and scan, posts stored per second of cycle, and how much
-Postwarden's database grew. Cycle 1 backfills every post; cycle 2 is the steady state (nothing
-new: every account is still asked). Figures go to docs/operations.md with this command.
+(first shard start to last shard end) and scan phase (`plan_scan`'s start to the last mapped
+`scan` task's end: the scan fans out over ranges of posts), posts stored per second of cycle,
+and how much Postwarden's database grew. Cycle 1 backfills every post; cycle 2 is the steady
+state (nothing new: every account is still asked). Figures go to docs/operations.md with this
+command.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import sqlalchemy as sa
 
 from devkit.cluster import AirflowCluster
 from devkit.sandbox.server import SandboxServer
-from devkit.sandbox.x_api import iso_ms, make_snowflake
+from devkit.sandbox.x import iso_ms, make_snowflake
 from pipeline import sharding
 from storage.db import get_engine, migrate
 
@@ -178,8 +180,14 @@ def phases(cluster: AirflowCluster, run_id: str) -> tuple[float, float, int]:
                 ),
                 {"r": run_id},
             ).one()
+            # The scan fans out (plan_scan, then one mapped scan task per range of posts): its
+            # phase runs from the plan's start to the last range's end.
             scan = conn.execute(
-                sa.text("SELECT duration FROM task_instance WHERE run_id = :r AND task_id='scan'"),
+                sa.text(
+                    "SELECT extract(epoch FROM max(end_date) - min(start_date)) "
+                    "FROM task_instance WHERE run_id = :r AND task_id IN ('plan_scan', 'scan') "
+                    "AND end_date IS NOT NULL"
+                ),
                 {"r": run_id},
             ).scalar()
     finally:

@@ -152,6 +152,10 @@ class ConnectorConfig(BaseModel):
     media_max_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Cap on one media file fetched for scans."
     )
+    expand_links: bool = Field(
+        default=True,
+        description="Ask link shorteners (bit.ly...) where a post's short links lead (HEAD only).",
+    )
 
 
 class Access(StrEnum):
@@ -171,9 +175,11 @@ class AccountRef:
 
     `start_time`: how far back a first pull reaches (None once the account has a cursor).
     `inbox` and `known_files`: an export account's folder and the files already taken from it.
+    `name`: the account's handle as the trust recorded it (an export account's group name).
     """
 
     external_id: str
+    name: str | None = None
     start_time: datetime | None = None
     inbox: Path | None = None
     known_files: KnownFiles | None = None

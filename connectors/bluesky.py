@@ -8,9 +8,16 @@ from logged-out readers; a refused app password is `AuthExpired`.
 The feed has no "since": `BskyCursor.since` is the newest `indexedAt` of the last complete
 sweep, and a sweep stops at the first post at or before it (its posts are stored). A sweep cut
 short keeps the feed's own `cursor` so the next cycle resumes below what it stored, and the floor
-moves only when it is complete. Reposts are skipped (the author's words are their own posts);
-replies are kept. Bluesky posts cannot be edited; a deleted one is missing from
-`app.bsky.feed.getPosts`.
+moves only when it is complete. Each feed item is placed by its own sort time: a repost's is
+`reason.indexedAt` (when it was reposted), not the original's `indexedAt` — a repost of an old
+post at the top of the feed must not drag the floor down, nor push it past newer own posts.
+
+A repost is stored as the account's post (it re-published the words; its id is the repost
+record's `reason.uri`), with the original's text as a `reposted_post` part. Replies are kept with
+their thread place. Everything a post shows beside its text is scanned as labelled parts
+(`connectors.parts`): image alt text, link cards (`embed.external`), quoted posts
+(`embed.record`), and link URLs held only in facets (the text shows them shortened).
+Bluesky posts cannot be edited; a deleted one is missing from `app.bsky.feed.getPosts`.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ from connectors.base import (
     Page,
     PulledPost,
 )
+from connectors.bluesky_payload import FeedItems, parse_time
+from connectors.bluesky_payload import feed_links as _feed_links
 from connectors.errors import (
     AuthExpired,
     ConnectorError,
@@ -46,27 +55,19 @@ from connectors.errors import (
     RateLimited,
     TransientError,
 )
-from connectors.http import Media, RewritingSession, as_mapping, download, media_url, retry_after
+from connectors.http import Media, RewritingSession, download, media_url, retry_after
+from connectors.links import unshorten_all
 from core.platforms import Platform
 
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CDN_HOST = "https://cdn.bsky.app"
+BLUESKY_HOSTS = (PUBLIC_APPVIEW, "https://api.bsky.app", "https://bsky.social")
 FEED_FILTER = "posts_with_replies"
 LOOKUP_BATCH = 25  # getPosts takes at most 25 uris
 PROBE_LIMIT = 5  # first page of an incremental sweep
 _ACTOR = re.compile(r"^(did:[a-z]+:[A-Za-z0-9._:%-]+|[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})$")
 _POST_URI = re.compile(r"^at://([^/]+)/app\.bsky\.feed\.post/([A-Za-z0-9._~:-]+)$")
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else None
 
 
 def iso(value: datetime) -> str:
@@ -112,6 +113,7 @@ class BlueskyConnector:
         timeout: float = 10.0,
         media_max_bytes: int = 10 * 1024 * 1024,
         deletion_window: timedelta | None = None,
+        expand_links: bool = True,
     ) -> None:
         if not _ACTOR.match(actor):
             raise ValueError(f"a Bluesky account's id must be a DID or handle, got {actor!r}")
@@ -124,6 +126,8 @@ class BlueskyConnector:
         self.start_time = start_time
         self.deletion_window = deletion_window
         self.media_max_bytes = media_max_bytes
+        self.expand_links = expand_links
+        self.timeout = timeout
         self.endpoint = f"GET /xrpc/app.bsky.feed.getAuthorFeed?actor={actor}"
         host = (credentials.host if credentials and credentials.host else None) or base_url
         self.base_url = host.rstrip("/")
@@ -138,7 +142,9 @@ class BlueskyConnector:
             base_url=self.base_url,
             request=Request(timeout=timeout, event_hooks={"response": [self._keep_body]}),
         )
-        self.media_session = RewritingSession(self.base_url, timeout, hosts=(CDN_HOST,))
+        # Bluesky's own hosts: with one of them as base_url media and links go to their real
+        # hosts; with another (the sandbox) they go through it (`connectors.http.media_url`).
+        self.media_session = RewritingSession(self.base_url, timeout, hosts=BLUESKY_HOSTS)
 
     def __repr__(self) -> str:
         return f"BlueskyConnector(actor={self.actor!r}, base_url={self.base_url!r})"
@@ -181,7 +187,7 @@ class BlueskyConnector:
         newest: str | None = None
         reached_floor = False
         for i, item in enumerate(feed):
-            post, indexed = self._post(i, item, body)
+            post, indexed = self._post(i, item, body, payload.get("unwound") or {})
             if floor is not None and parse_time(indexed) <= floor:  # type: ignore[operator]
                 reached_floor = True
                 break
@@ -210,14 +216,20 @@ class BlueskyConnector:
             lambda: self._client.invoke_query("app.bsky.feed.getAuthorFeed", params=params),
             self.endpoint,
         )
-        return {"body": response.content, "floor": request.get("floor")}
+        body = response.content
+        unwound = {}
+        if self.expand_links and isinstance(body, Mapping):
+            unwound = unshorten_all(self.media_session, _feed_links(body), timeout=self.timeout)
+        return {"body": body, "floor": request.get("floor"), "unwound": unwound}
 
     def lookup(self, external_ids: Sequence[str]) -> Lookup:
         """Posts `app.bsky.feed.getPosts` no longer returns are deleted (25 uris a call)."""
         missing: set[str] = set()
         calls = 0
-        for start in range(0, len(external_ids), LOOKUP_BATCH):
-            batch = list(external_ids[start : start + LOOKUP_BATCH])
+        # A repost is stored under its repost record: getPosts knows posts only, so it is not asked.
+        posts = [i for i in external_ids if _POST_URI.match(i)]
+        for start in range(0, len(posts), LOOKUP_BATCH):
+            batch = posts[start : start + LOOKUP_BATCH]
             params = AppBskyFeedGetPosts.Params(uris=batch)
             response = self._call(
                 lambda p=params: self._client.invoke_query("app.bsky.feed.getPosts", params=p),
@@ -288,59 +300,10 @@ class BlueskyConnector:
     def _malformed(self, problem: str, payload: Any) -> MalformedPayload:
         return MalformedPayload.from_payload("Bluesky", problem, payload, endpoint=self.endpoint)
 
-    def _post(self, i: int, item: Any, body: Any) -> tuple[PulledPost | None, str]:
-        where = f"feed[{i}]"
-        post = item.get("post") if isinstance(item, Mapping) else None
-        if not isinstance(post, Mapping):
-            raise self._malformed(f"{where}.post is missing", body)
-        uri, record = post.get("uri"), post.get("record")
-        match = _POST_URI.match(uri) if isinstance(uri, str) else None
-        if match is None or not isinstance(record, Mapping):
-            raise self._malformed(f"{where}.post has no post uri or record", body)
-        indexed = post.get("indexedAt")
-        if parse_time(indexed) is None:
-            raise self._malformed(f"{where}.post.indexedAt is not a timestamp", body)
-        reason = item.get("reason")
-        if isinstance(reason, Mapping) and "Repost" in str(reason.get("$type", "")):
-            return None, str(indexed)  # someone else's words; their account is not ours
-        author = as_mapping(post.get("author"))
-        text = record.get("text")
-        created = parse_time(record.get("createdAt")) or parse_time(indexed)
-        if not isinstance(text, str) or created is None:
-            raise self._malformed(f"{where}.post.record has no text or createdAt", body)
-        extra: dict[str, Any] = {"media": _images(post.get("embed")), "cid": post.get("cid")}
-        reply = record.get("reply")
-        if isinstance(reply, Mapping):
-            extra["reply_parent"] = as_mapping(reply.get("parent")).get("uri")
-            extra["reply_root"] = as_mapping(reply.get("root")).get("uri")
-        if isinstance(record.get("langs"), list):
-            extra["langs"] = record["langs"]
-        handle = author.get("handle") if isinstance(author.get("handle"), str) else None
-        return (
-            PulledPost(
-                external_id=str(uri),
-                text=text,
-                created_at=created,
-                author_id=author.get("did") if isinstance(author.get("did"), str) else None,
-                author_handle=handle,
-                url=f"https://bsky.app/profile/{handle or match.group(1)}/post/{match.group(2)}",
-                extra=extra,
-            ),
-            str(indexed),
-        )
-
-
-def _images(embed: Any) -> list[dict[str, Any]]:
-    """Images of an `app.bsky.embed.images#view` (also inside recordWithMedia)."""
-    if not isinstance(embed, Mapping):
-        return []
-    if isinstance(embed.get("media"), Mapping):
-        embed = embed["media"]
-    out = []
-    for image in embed.get("images") or []:
-        if isinstance(image, Mapping) and isinstance(image.get("fullsize"), str):
-            out.append({"type": "photo", "url": image["fullsize"], "alt_text": image.get("alt")})
-    return out
+    def _post(
+        self, i: int, item: Any, body: Any, unwound: Mapping[str, str]
+    ) -> tuple[PulledPost | None, str]:
+        return FeedItems(self.actor, self._malformed).read(i, item, body, unwound)
 
 
 def _error_name(exc: atx.RequestErrorBase) -> str:
@@ -366,7 +329,7 @@ class BlueskyConfig(ConnectorConfig):
     pds_url: str = Field(
         default="https://bsky.social", description="PDS for accounts whose Connection has a login."
     )
-    page_size: int = Field(default=50, ge=1, le=100)
+    page_size: int = Field(default=50, ge=1, le=100, description="Feed items per page.")
     deletion_window_days: int = Field(
         default=2, ge=0, description="Recent posts re-checked for deletion."
     )
@@ -386,6 +349,7 @@ def build(
         timeout=config.timeout_seconds,
         media_max_bytes=config.media_max_bytes,
         deletion_window=timedelta(days=config.deletion_window_days),
+        expand_links=config.expand_links,
     )
 
 

@@ -12,7 +12,8 @@ adapter covers, and nowhere else:
 
 Every failure leaves as a `ConnectorError`: error 190 is `AuthExpired`; throttling codes (4, 17,
 32, 613, 80001...) and usage at or over `USAGE_DEFER_PERCENT` are `RateLimited` until the time the
-headers give; 5xx, codes 1/2 and `is_transient` are `TransientError`; an unparseable body is
+headers give; code 1 ("reduce the amount of data") is `ReduceData`, which the edge sweep answers
+with a smaller request; 5xx, code 2 and `is_transient` are `TransientError`; an unparseable body is
 `MalformedPayload`; error 100 on an object is `GraphNotFound` (the deletion check's signal).
 """
 
@@ -44,7 +45,8 @@ from connectors.http import RewritingSession, as_mapping
 GRAPH_HOST = "https://graph.facebook.com"
 VERSION_RE = re.compile(r"^v\d{1,2}\.\d{1,2}$")
 THROTTLE_CODES = frozenset({4, 17, 32, 341, 368, 613, 80001, 80002, 80004, 80005, 80006})
-TRANSIENT_CODES = frozenset({1, 2})
+TRANSIENT_CODES = frozenset({2})
+REDUCE_DATA_CODE = 1
 AUTH_CODES = frozenset({190, 102})
 NOT_FOUND_CODE = 100
 USAGE_DEFER_PERCENT = 95  # Graph throttles at 100: stop just before, not after
@@ -71,6 +73,10 @@ if not any(isinstance(f, RedactAccessToken) for f in _urllib3_log.filters):
 
 class GraphNotFound(ConnectorError):
     """Graph error 100 on an object: deleted, or never visible to this token."""
+
+
+class ReduceData(TransientError):
+    """Graph error 1: the same request will fail again; ask for less (fewer posts, comments)."""
 
 
 def _usage_percent(value: Any) -> int:
@@ -252,6 +258,8 @@ class GraphClient:
                 reset_at=reset,
                 endpoint=endpoint,
             )
+        if code == REDUCE_DATA_CODE:
+            return ReduceData(f"Graph asks for less data ({detail})", endpoint=endpoint)
         if code in TRANSIENT_CODES or error.get("is_transient") is True or status >= 500:
             return TransientError(f"Graph server trouble ({detail})", endpoint=endpoint)
         if code == NOT_FOUND_CODE and status in (400, 404):

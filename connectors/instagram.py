@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from connectors.base import Access, ConnectorPlugin, PulledPost
-from connectors.facebook import GraphEdgeConnector, graph_builder
+from connectors.facebook import graph_builder
 from connectors.graph import GraphConfig
+from connectors.graph_edge import GraphEdgeConnector
 from connectors.http import as_mapping
+from connectors.parts import join
 from core.platforms import Platform
 
 
@@ -40,14 +42,19 @@ class InstagramConnector(GraphEdgeConnector):
         if not isinstance(children, Mapping) or not isinstance(children.get("data"), list):
             raise self._malformed(f"{where}.children is not a connection", payload)
         media = [_media(m) for m in [item, *children["data"]] if isinstance(m, Mapping)]
+        caption, parts = join(item["caption"] if isinstance(item.get("caption"), str) else "")
         post = PulledPost(
             external_id=media_id,
-            text=item["caption"] if isinstance(item.get("caption"), str) else "",
+            text=caption,
             created_at=self._time(item, "timestamp", where, payload),
             author_id=self.object_id,
             author_handle=item.get("username") if isinstance(item.get("username"), str) else None,
             url=item.get("permalink") if isinstance(item.get("permalink"), str) else None,
-            extra={"media": [m for m in media if m["url"]], "media_type": item.get("media_type")},
+            extra={
+                "media": [m for m in media if m["url"]],
+                "media_type": item.get("media_type"),
+                "parts": parts,
+            },
         )
         thread: list[PulledPost] = []
         for j, c in enumerate(self._connection(item, "comments", where, payload)):
@@ -73,13 +80,14 @@ class InstagramConnector(GraphEdgeConnector):
         if not isinstance(c, Mapping):
             raise self._malformed(f"{where} is not an object", payload)
         author = as_mapping(c.get("from"))
+        text, parts = join(c["text"] if isinstance(c.get("text"), str) else "")
         return PulledPost(
             external_id=self._need(c, "id", where, payload),
-            text=c["text"] if isinstance(c.get("text"), str) else "",
+            text=text,
             created_at=self._time(c, "timestamp", where, payload),
             author_id=author.get("id"),
             author_handle=c.get("username") if isinstance(c.get("username"), str) else None,
-            extra={"kind": kind, "parent_id": parent_id, "root_id": root_id},
+            extra={"kind": kind, "parent_id": parent_id, "root_id": root_id, "parts": parts},
         )
 
 

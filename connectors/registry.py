@@ -19,7 +19,26 @@ import connectors
 from connectors.base import Access, AccountRef, ConnectorConfig, ConnectorPlugin, Credentials
 
 # Modules of this package that are building blocks, not platforms.
-_NOT_PLATFORMS = frozenset({"base", "errors", "http", "registry"})
+_NOT_PLATFORMS = frozenset(
+    {
+        "base",
+        "bluesky_payload",
+        "errors",
+        "export_messages",
+        "export_reading",
+        "facebook_export",
+        "graph",
+        "graph_edge",
+        "http",
+        "links",
+        "parts",
+        "registry",
+        "whatsapp_export",
+        "x_cursor",
+        "x_payload",
+        "x_redaction",
+    }
+)
 
 
 @cache

@@ -9,10 +9,8 @@ the newest id it has stored (`newest_id`), which becomes the floor when the swee
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -39,10 +37,18 @@ from connectors.errors import (
     TransientError,
 )
 from connectors.http import Media, RewritingSession, download, media_url
+from connectors.links import unshorten_all
+from connectors.x_cursor import XCursor, floor_id, max_id
+from connectors.x_payload import TweetReader, full_text, snowflake_time
+from connectors.x_redaction import (  # re-exported: tests and older importers
+    REDACTED,
+    RedactAuthorization,
+    install_log_redaction,
+    redact,
+)
 from core.platforms import Platform
 
 X_HOST = "https://api.twitter.com"  # hard-coded in tweepy's BaseClient.request
-TWITTER_EPOCH_MS = 1288834974657  # snowflake time zero
 EARLIEST_START_TIME = datetime(2010, 11, 6, tzinfo=UTC)  # X rejects an older start_time
 RATE_LIMIT_FALLBACK = timedelta(minutes=15)  # X's window, when a 429 lacks its reset header
 
@@ -54,98 +60,19 @@ TWEET_FIELDS = [
     "referenced_tweets",
     "conversation_id",
     "lang",
+    "entities",  # t.co links' expanded and unwound URLs, link cards
+    "note_tweet",  # the whole text of a post over 280 characters
 ]
-EXPANSIONS = ["author_id", "attachments.media_keys", "referenced_tweets.id"]
+EXPANSIONS = [
+    "author_id",
+    "attachments.media_keys",
+    "referenced_tweets.id",  # retweeted and quoted posts, whole, in includes.tweets
+    "referenced_tweets.id.author_id",
+]
 MEDIA_FIELDS = ["url", "alt_text", "type", "preview_image_url"]
 USER_FIELDS = ["username"]
 
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
-_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # JSON can escape one; UTF-8 cannot store it
-
-
-def _clean_opt(value: Any) -> Any:
-    return _clean(value) if isinstance(value, str) else value
-
-
-def _clean(text: str) -> str:
-    """Valid Unicode for storage: a lone surrogate (legal in JSON) becomes U+FFFD."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
-
-
-# --- keeping the bearer token out of logs ------------------------------------------------------
-
-_AUTH_VALUE = re.compile(r"""(['"]?authorization['"]?\s*[:=]\s*)(['"])(?:(?!\2).)*\2""", re.I)
-_BEARER = re.compile(r"(bearer\s+)[^\s'\",;}\]]+", re.I)
-REDACTED = "[REDACTED]"
-
-
-def redact(text: str) -> str:
-    """Replace Authorization header values and `Bearer <token>` with a marker."""
-    text = _AUTH_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", text)
-    return _BEARER.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-
-
-class RedactAuthorization(logging.Filter):
-    """tweepy logs every request's headers at DEBUG, bearer token included: rewrite the record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
-
-
-def install_log_redaction() -> None:
-    """Attach the filter to tweepy's loggers once (a logger filter runs before any handler)."""
-    for name in ("tweepy.client", "tweepy"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactAuthorization) for f in logger.filters):
-            logger.addFilter(RedactAuthorization())
-
-
-install_log_redaction()
-
-
-# --- the cursor ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class XCursor(Cursor):
-    """Where an account's timeline stands.
-
-    `since_id`: every post at or below it is stored (None: never pulled; the first pull reaches
-    back to the connector's `start_time`). `until_id`/`newest_id`: a sweep is under way; posts
-    between `since_id` and `until_id` are still to read, and `newest_id` becomes `since_id` when
-    they are.
-    """
-
-    since_id: str | None = None
-    until_id: str | None = None
-    newest_id: str | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("since_id", "until_id", "newest_id"):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, str) and _DIGITS.match(value)):
-                raise ValueError(f"XCursor.{name} must be a tweet id string, got {value!r}")
-
-
-def _max_id(*ids: str | None) -> str | None:
-    present = [int(i) for i in ids if i is not None]
-    return str(max(present)) if present else None
-
-
-def snowflake_time(tweet_id: str) -> datetime | None:
-    """When a snowflake id was minted (ids since Nov 2010 carry their millisecond)."""
-    ms = (int(tweet_id) >> 22) + TWITTER_EPOCH_MS
-    return datetime.fromtimestamp(ms / 1000, UTC) if int(tweet_id) >> 22 else None
-
-
-def floor_id(moment: datetime) -> str | None:
-    """The largest id minted before `moment`: `since_id` of it returns posts from `moment` on."""
-    ms = int(moment.timestamp() * 1000) - TWITTER_EPOCH_MS
-    return str((ms << 22) - 1) if ms > 0 else None
 
 
 # --- HTTP ---------------------------------------------------------------------------------------
@@ -186,6 +113,7 @@ class XConnector:
         start_time: datetime | None = None,
         timeout: float = 10.0,
         media_max_bytes: int = 10 * 1024 * 1024,
+        expand_links: bool = True,
     ) -> None:
         if not _DIGITS.match(user_id):
             raise ValueError(f"X user_id must be a numeric id string, got {user_id!r}")
@@ -205,6 +133,7 @@ class XConnector:
         self.start_time = start_time
         self.timeout = timeout
         self.media_max_bytes = media_max_bytes
+        self.expand_links = expand_links
         self.endpoint = f"GET /2/users/{user_id}/tweets"
         install_log_redaction()
         self._client = tweepy.Client(bearer_token=credentials.secret, return_type=dict)
@@ -261,8 +190,8 @@ class XConnector:
         next_token = meta.get("next_token")
         if next_token is not None and not (isinstance(next_token, str) and next_token):
             raise self._malformed("`meta.next_token` is not a non-empty string", payload)
-        users, media = self._includes(payload)
-        posts = tuple(self._post(i, t, users, media, payload) for i, t in enumerate(data))
+        reader = TweetReader(payload, self.endpoint)
+        posts = tuple(self._post(i, t, reader) for i, t in enumerate(data))
         page_meta = dict(meta)
         if errors:
             page_meta["errors"] = list(errors)  # partial errors, e.g. a deleted quoted tweet
@@ -271,7 +200,7 @@ class XConnector:
     def advance(self, cursor: XCursor, page: Page) -> XCursor:
         """The cursor once `page` is stored; `since_id` moves only when the sweep is complete."""
         ids = [int(p.external_id) for p in page.posts]
-        newest = _max_id(cursor.newest_id, str(max(ids)) if ids else None)
+        newest = max_id(cursor.newest_id, str(max(ids)) if ids else None)
         floor = cursor.since_id
         if floor is None and self.start_time is not None:
             floor = floor_id(self.start_time)  # so a resumed first sweep keeps its backfill limit
@@ -279,13 +208,21 @@ class XConnector:
             if not ids:
                 return cursor
             return XCursor(since_id=floor, until_id=str(min(ids)), newest_id=newest)
-        return XCursor(since_id=_max_id(floor, newest))
+        return XCursor(since_id=max_id(floor, newest))
 
     # -- I/O ---------------------------------------------------------------------------------
 
     def fetch(self, request: Mapping[str, Any]) -> Any:
-        """One page over HTTP; every failure becomes a `ConnectorError` naming the endpoint."""
-        return self._call(self._client.get_users_tweets, request, self.endpoint)
+        """One page over HTTP; every failure becomes a `ConnectorError` naming the endpoint.
+
+        Shortened links X did not unwind (`expanded_url` on bit.ly and the like, no
+        `unwound_url`) are walked here and handed to `parse_page` as `_unwound`."""
+        payload = self._call(self._client.get_users_tweets, request, self.endpoint)
+        if self.expand_links and isinstance(payload, dict):
+            payload["_unwound"] = unshorten_all(
+                self._client.session, _short_links(payload), timeout=self.timeout
+            )
+        return payload
 
     def lookup(self, external_ids: Sequence[str]) -> Lookup:
         """Which stored posts X no longer has (`GET /2/tweets?ids=`, 100 a call).
@@ -368,54 +305,22 @@ class XConnector:
     def _malformed(self, problem: str, payload: Any) -> MalformedPayload:
         return MalformedPayload.from_payload("X", problem, payload, endpoint=self.endpoint)
 
-    def _includes(
-        self, payload: Mapping[str, Any]
-    ) -> tuple[dict[str, Mapping[str, Any]], dict[str, Mapping[str, Any]]]:
-        includes = payload.get("includes", {})
-        if not isinstance(includes, Mapping):
-            raise self._malformed("`includes` is not an object", payload)
-        found: list[dict[str, Mapping[str, Any]]] = []
-        for name, key in (("users", "id"), ("media", "media_key")):
-            items = includes.get(name, [])
-            if not isinstance(items, list):
-                raise self._malformed(f"`includes.{name}` is not a list", payload)
-            index: dict[str, Mapping[str, Any]] = {}
-            for i, item in enumerate(items):
-                if not isinstance(item, Mapping) or not isinstance(item.get(key), str):
-                    raise self._malformed(f"`includes.{name}[{i}]` has no string `{key}`", payload)
-                index[item[key]] = item
-            found.append(index)
-        return found[0], found[1]
-
-    def _post(
-        self,
-        i: int,
-        tweet: Any,
-        users: Mapping[str, Mapping[str, Any]],
-        media: Mapping[str, Mapping[str, Any]],
-        payload: Any,
-    ) -> PulledPost:
+    def _post(self, i: int, tweet: Any, reader: TweetReader) -> PulledPost:
         where = f"data[{i}]"
         if not isinstance(tweet, Mapping):
-            raise self._malformed(f"{where} is {type(tweet).__name__}, expected an object", payload)
+            raise reader.malformed(f"{where} is {type(tweet).__name__}, expected an object")
         tweet_id = tweet.get("id")
         if not (isinstance(tweet_id, str) and _DIGITS.match(tweet_id)):
-            raise self._malformed(
-                f"{where}.id is missing or not an id string: {tweet_id!r}", payload
-            )
+            raise reader.malformed(f"{where}.id is missing or not an id string: {tweet_id!r}")
         where = f"data[{i}] (id {tweet_id})"
-        text = tweet.get("text")
-        if not isinstance(text, str):
-            raise self._malformed(f"{where}.text is missing or not a string", payload)
-        text = _clean(text)
+        text, extra = reader.text_and_parts(tweet, where)
 
-        extra: dict[str, Any] = {}
         raw_created = tweet.get("created_at")
         if raw_created is None:
             # Only when tweet.fields lacked created_at (e.g. recorded fixtures): ids carry time.
             created_at = snowflake_time(tweet_id)
             if created_at is None:
-                raise self._malformed(f"{where} has no created_at and a pre-snowflake id", payload)
+                raise reader.malformed(f"{where} has no created_at and a pre-snowflake id")
             extra["created_at_source"] = "snowflake"
         else:
             try:
@@ -425,54 +330,25 @@ class XConnector:
             except ValueError:
                 created_at = None
             if created_at is None or created_at.tzinfo is None:
-                raise self._malformed(
-                    f"{where}.created_at {raw_created!r} is not an ISO 8601 UTC timestamp", payload
+                raise reader.malformed(
+                    f"{where}.created_at {raw_created!r} is not an ISO 8601 UTC timestamp"
                 )
             created_at = created_at.astimezone(UTC)
 
         author_id = tweet.get("author_id")
         if author_id is not None and not isinstance(author_id, str):
-            raise self._malformed(f"{where}.author_id is not a string", payload)
-        username = users.get(author_id, {}).get("username") if author_id else None
-        if username is not None and not isinstance(username, str):
-            raise self._malformed(f"includes.users[{author_id}].username is not a string", payload)
+            raise reader.malformed(f"{where}.author_id is not a string")
+        raw_name = reader.users.get(author_id, {}).get("username") if author_id else None
+        if raw_name is not None and not isinstance(raw_name, str):
+            raise reader.malformed(f"includes.users[{author_id}].username is not a string")
+        username = reader.username(author_id)
 
         history = tweet.get("edit_history_tweet_ids", [tweet_id])
         if not (isinstance(history, list) and all(isinstance(h, str) for h in history)):
-            raise self._malformed(f"{where}.edit_history_tweet_ids is not a list of ids", payload)
+            raise reader.malformed(f"{where}.edit_history_tweet_ids is not a list of ids")
         extra["edit_history_tweet_ids"] = list(history)
         if len(history) > 1 and history[-1] == tweet_id:
             extra["previous_ids"] = list(history[:-1])  # an edit: the stored post is renamed
-
-        attachments = tweet.get("attachments", {})
-        keys = attachments.get("media_keys", []) if isinstance(attachments, Mapping) else None
-        if not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
-            raise self._malformed(f"{where}.attachments.media_keys is not a list of keys", payload)
-        extra["media"] = [
-            {
-                "media_key": key,
-                "type": media.get(key, {}).get("type"),
-                "url": media.get(key, {}).get("url"),
-                "alt_text": _clean_opt(media.get(key, {}).get("alt_text")),
-                "preview_image_url": media.get(key, {}).get("preview_image_url"),
-            }
-            for key in keys
-        ]
-
-        refs = tweet.get("referenced_tweets", [])
-        if not (
-            isinstance(refs, list)
-            and all(
-                isinstance(r, Mapping)
-                and isinstance(r.get("id"), str)
-                and isinstance(r.get("type"), str)
-                for r in refs
-            )
-        ):
-            raise self._malformed(
-                f"{where}.referenced_tweets is not a list of {{type, id}}", payload
-            )
-        extra["referenced_tweets"] = [{"type": r["type"], "id": r["id"]} for r in refs]
         for name in ("lang", "conversation_id"):
             if isinstance(tweet.get(name), str):
                 extra[name] = tweet[name]
@@ -491,6 +367,25 @@ class XConnector:
             url=url,
             extra=extra,
         )
+
+
+def _short_links(payload: Mapping[str, Any]) -> list[str]:
+    """Every `expanded_url` of a page (its posts and their includes) X did not unwind."""
+    tweets = list(payload.get("data") or [])
+    includes = payload.get("includes")
+    if isinstance(includes, Mapping):
+        tweets += list(includes.get("tweets") or [])
+    found = []
+    for tweet in tweets:
+        if not isinstance(tweet, Mapping):
+            continue
+        _, entities = full_text(tweet)
+        found += [
+            e["expanded_url"]
+            for e in entities
+            if isinstance(e.get("expanded_url"), str) and not e.get("unwound_url")
+        ]
+    return found
 
 
 # --- plug-in ------------------------------------------------------------------------------------
@@ -514,7 +409,10 @@ def build(account: AccountRef, credentials: Credentials | None, config: XConfig)
         start_time=account.start_time,
         timeout=config.timeout_seconds,
         media_max_bytes=config.media_max_bytes,
+        expand_links=config.expand_links,
     )
 
 
 PLUGIN = ConnectorPlugin(platform=Platform.X, config_type=XConfig, access=Access.TOKEN, build=build)
+
+__all__ = ["REDACTED", "RedactAuthorization", "XConfig", "XConnector", "XCursor", "redact"]

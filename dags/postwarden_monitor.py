@@ -7,6 +7,8 @@ schedule (`postwarden.schedules`).
 Accounts are pulled in shards (`pipeline.sharding`): one mapped task per platform, each shard
 a list of account ids, each platform's shards in its own pool (`postwarden_<platform>`), so
 Airflow's `max_map_length` bounds the fan-out and the pool's slots bound the API request rate.
+The scan fans out too: `plan_scan` splits the unscanned posts into id ranges and one mapped `scan`
+task scores each, so two Celery workers (or LocalExecutor's processes) score in parallel.
 """
 
 from __future__ import annotations
@@ -66,8 +68,17 @@ def postwarden_monitor() -> None:
         return asdict(pull(account_ids, get_settings().pipeline(), credentials=from_airflow))
 
     @task(trigger_rule="all_done")
-    def scan() -> int:
-        """Scan every unscanned post (even if some pulls failed) and route review items."""
+    def plan_scan() -> list[list[int]]:
+        """The unscanned posts (even if some pulls failed) as id ranges, one per scan task."""
+        from pipeline import scan as scanning
+        from postwarden.settings import get_settings
+
+        return [list(bounds) for bounds in scanning.plan_scan(get_settings().pipeline())]
+
+    @task
+    def scan(bounds: list[int]) -> int:
+        """Scan one range of unscanned posts and route review items. Mapped, so the executor's
+        workers score ranges in parallel (a Celery task cannot fork the detectors' own pool)."""
         from pipeline import scan as scanning
         from pipeline.config import PipelineConfig
         from postwarden.airflow_connections import from_airflow
@@ -81,7 +92,10 @@ def postwarden_monitor() -> None:
 
         try:
             config = get_settings().pipeline()
-            return scanning.scan_pending(config, load=load, credentials=from_airflow).items_opened
+            after_id, until_id = bounds
+            return scanning.scan_pending(
+                config, load=load, credentials=from_airflow, after_id=after_id, until_id=until_id
+            ).items_opened
         finally:
             # A task process ends with os._exit: stop the detectors' worker processes ourselves,
             # or they outlive it (found by benchmarks/bench_scale.py).
@@ -106,7 +120,9 @@ def postwarden_monitor() -> None:
         )
         for p in sharding.platforms()
     ]
-    pulls >> scan() >> review()
+    planned = plan_scan()
+    pulls >> planned
+    scan.expand(bounds=planned) >> review()
 
 
 postwarden_monitor()

@@ -24,6 +24,14 @@ class StackConfig(BaseModel):
     packs_dir: Path | None = Field(
         default=None, description="Trust's policy-pack YAML folder extending detectors/packs/."
     )
+    encoder: str = Field(
+        default="minilm-l3-int8",
+        description="Sentence encoder of the section classifier: a folder in detectors/models "
+        "or a path (its heads must have been trained on it).",
+    )
+    section_classifier: bool = Field(
+        default=True, description="Score every policy section with the trained heads."
+    )
     batch_size: int = Field(default=64, ge=1, description="Posts per spaCy batch.")
     workers: int = Field(
         default=2, ge=1, description="Processes scoring large batches of posts (1: no pool)."

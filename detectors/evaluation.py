@@ -12,8 +12,13 @@ unless `--format` says):
 - classification (TweetEval): `{"id", "text", "label": 0|1}`. A post is predicted 1 when the
   stack returns any finding of `--types` (default OFFENSIVE; use DISCRIMINATORY for HatEval).
   Reports the positive class and macro-F1, the figure TweetEval publishes.
-- policy (Postwarden's seed corpus, eval/seed/): `{"id", "text", "findings": [{"type",
-  "section", "start"?, "end"?}]}`, an empty list for a clean post. Scored per type and per
+- policy, sections schema (../shared/eval/dev/policy_dev.jsonl, the acceptance check):
+  `{"id", "text", "sections": ["8.4", ...]}`, `[]` for a clean post. A section is caught only
+  when a finding at `medium` or above cites it (a finding citing 8.7, data protection, also
+  satisfies 10, security). Reports recall per section, macro recall over the sections the file
+  labels, and the share of clean posts flagged (any finding at `medium`+).
+- policy, findings schema (Postwarden's seed corpus, eval/seed/): `{"id", "text", "findings":
+  [{"type", "section", "start"?, "end"?}]}`, an empty list for a clean post. Scored per type and per
   section at post level (is the type/section flagged) and at span level (a predicted span of
   the right type overlapping an expected one; posts whose expectation of a type has no span are
   left out of that type's span score). Scored types are those the corpus expects somewhere,
@@ -32,6 +37,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from core.findings import Finding, Severity
+from core.sections import Section, sort_key
 
 DetectMany = Callable[[Sequence[str]], list[list[Finding]]]
 FLAGGED = "FLAGGED"
@@ -146,7 +152,7 @@ def guess_format(record: dict[str, Any]) -> EvalFormat:
         return EvalFormat.NER
     if "label" in record:
         return EvalFormat.CLASSIFICATION
-    if "findings" in record:
+    if "findings" in record or "sections" in record:
         return EvalFormat.POLICY
     raise LabelledDataError(
         'cannot tell the format: expected "tokens"+"spans" (ner), "label" (classification) or '
@@ -181,29 +187,53 @@ def _covered(tokens: list[tuple[int, int]], spans: Iterable[tuple[int, int]]) ->
     return {i for i, (a, b) in enumerate(tokens) for s, e in spans if a < e and s < b}
 
 
+def _gold(record: dict[str, Any]) -> tuple[list[tuple[int, int]], list[tuple[int, int, str, bool]]]:
+    try:
+        tokens = token_offsets(record["text"], record["tokens"])
+        gold = [(s["start"], s["end"], s["label"], bool(s.get("mention"))) for s in record["spans"]]
+    except (KeyError, TypeError) as exc:
+        raise LabelledDataError(f"line {record.get('_line')}: bad NER record ({exc})") from None
+    except LabelledDataError as exc:
+        raise LabelledDataError(f"line {record.get('_line')}: {exc}") from None
+    return tokens, gold
+
+
+def _token_counts(
+    tokens: list[tuple[int, int]],
+    gold: list[tuple[int, int, str, bool]],
+    predicted: Iterable[tuple[int, int]],
+    kind: str,
+    counts: Counts,
+) -> tuple[set[int], set[int]]:
+    """Add one post's token-overlap counts for `kind`; (predicted tokens, gold name tokens)."""
+    names = _covered(tokens, [(s, e) for s, e, lab, m in gold if lab == kind and not m])
+    handles = _covered(tokens, [(s, e) for s, e, lab, m in gold if lab == kind and m])
+    pred = _covered(tokens, predicted) - handles
+    counts.tp += len(pred & names)
+    counts.fp += len(pred - names)
+    counts.fn += len(names - pred)
+    return pred, names
+
+
+def person_token_counts(
+    record: dict[str, Any], predicted: Iterable[tuple[int, int]], counts: Counts
+) -> Counts:
+    """Add one labelled post's PERSON token-overlap counts (the training scripts' measure)."""
+    tokens, gold = _gold(record)
+    _token_counts(tokens, gold, predicted, "PERSON", counts)
+    return counts
+
+
 def evaluate_ner(
     records: Sequence[dict[str, Any]], predictions: Sequence[Sequence[Finding]]
 ) -> Report:
     report = Report(EvalFormat.NER, len(records))
     tokens_table, posts_table = report.table("token overlap"), report.table("post level")
     for record, found in zip(records, predictions, strict=True):
-        try:
-            tokens = token_offsets(record["text"], record["tokens"])
-            gold = [
-                (s["start"], s["end"], s["label"], bool(s.get("mention"))) for s in record["spans"]
-            ]
-        except (KeyError, TypeError) as exc:
-            raise LabelledDataError(f"line {record['_line']}: bad NER record ({exc})") from None
-        except LabelledDataError as exc:
-            raise LabelledDataError(f"line {record['_line']}: {exc}") from None
+        tokens, gold = _gold(record)
         for kind in NER_TYPES:
-            names = _covered(tokens, [(s, e) for s, e, lab, m in gold if lab == kind and not m])
-            handles = _covered(tokens, [(s, e) for s, e, lab, m in gold if lab == kind and m])
-            pred = _covered(tokens, [(f.start, f.end) for f in found if f.type == kind]) - handles
-            counts = tokens_table[kind]
-            counts.tp += len(pred & names)
-            counts.fp += len(pred - names)
-            counts.fn += len(names - pred)
+            spans = [(f.start, f.end) for f in found if f.type == kind]
+            pred, names = _token_counts(tokens, gold, spans, kind, tokens_table[kind])
             posts_table[kind].add(bool(pred), bool(names))
     return report
 
@@ -312,6 +342,48 @@ def evaluate_policy(
     return report
 
 
+# A finding citing the first also satisfies the second (data protection covers security).
+ALSO_SATISFIES: dict[str, str] = {Section.DATA_PROTECTION.value: Section.SECURITY.value}
+SECTIONS_FLOOR = Severity.MEDIUM
+
+
+def _labelled_sections(record: dict[str, Any]) -> set[str]:
+    sections = record.get("sections")
+    if not isinstance(sections, list) or not all(isinstance(x, str) for x in sections):
+        raise LabelledDataError(f'line {record["_line"]}: "sections" must be a list of strings')
+    return set(sections)
+
+
+def evaluate_sections(
+    records: Sequence[dict[str, Any]], predictions: Sequence[Sequence[Finding]]
+) -> Report:
+    """The acceptance check: per-section recall at `medium`+ and the clean posts flagged.
+
+    `predictions` must already be cut at the review threshold (evaluate_file does it).
+    """
+    report = Report(EvalFormat.POLICY, len(records))
+    by_section = report.table("post level by section")
+    expected = [_labelled_sections(r) for r in records]
+    labelled = sorted({s for exp in expected for s in exp}, key=sort_key)
+    clean = flagged_clean = 0
+    for exp, found in zip(expected, predictions, strict=True):
+        cited = {f.section for f in found}
+        cited |= {ALSO_SATISFIES[c] for c in cited if c in ALSO_SATISFIES}
+        for section in labelled:
+            by_section[section].add(section in cited, section in exp)
+        if not exp:
+            clean += 1
+            flagged_clean += bool(found)
+    recalls = {s: by_section[s].recall for s in labelled}
+    report.extra["recall_by_section"] = {s: round(r, 4) for s, r in recalls.items()}
+    report.extra["macro_recall"] = (
+        round(sum(recalls.values()) / len(recalls), 4) if recalls else 0.0
+    )
+    report.extra["clean_posts"] = clean
+    report.extra["clean_flagged"] = round(flagged_clean / clean, 4) if clean else 0.0
+    return report
+
+
 def _match_spans(counts: Counts, expected: list[tuple[int, int]], found: list[Finding]) -> None:
     """Greedy one-to-one matching of overlapping spans."""
     free = list(expected)
@@ -334,14 +406,18 @@ def evaluate_file(
     *,
     fmt: EvalFormat | None = None,
     types: Sequence[str] | None = None,
-    min_severity: Severity = Severity.LOW,
+    min_severity: Severity | None = None,
 ) -> Report:
     """Score the stack (`detect_many`) on the labelled posts in `path`.
 
-    Findings below `min_severity` are dropped first (MEDIUM = what opens review items by default).
+    Findings below `min_severity` are dropped first (MEDIUM = what opens review items by default;
+    the default is MEDIUM for the policy sections schema, as the acceptance check, else LOW).
     """
     records = read_labelled(path)
     fmt = fmt or guess_format(records[0])
+    by_sections = fmt is EvalFormat.POLICY and "sections" in records[0]
+    if min_severity is None:
+        min_severity = SECTIONS_FLOOR if by_sections else Severity.LOW
     predictions = [
         [f for f in found if f.severity.rank >= min_severity.rank]
         for found in _predict(detect_many, [r["text"] for r in records])
@@ -352,6 +428,8 @@ def evaluate_file(
         report = evaluate_classification(
             records, predictions, types or DEFAULT_CLASSIFICATION_TYPES
         )
+    elif by_sections:
+        report = evaluate_sections(records, predictions)
     else:
         report = evaluate_policy(records, predictions, types)
     report.extra["min_severity"] = str(min_severity)
@@ -374,6 +452,12 @@ def print_report(report: Report, out: TextIO | None = None) -> None:
     if "macro_f1" in report.extra:
         out.write(
             f"\nmacro-F1 ({'+'.join(report.extra['types'])}): {report.extra['macro_f1']:.3f}\n"
+        )
+    if "macro_recall" in report.extra:
+        out.write(
+            f"\nmacro recall over {len(report.extra['recall_by_section'])} sections: "
+            f"{report.extra['macro_recall']:.3f}; clean posts flagged: "
+            f"{report.extra['clean_flagged']:.3f} of {report.extra['clean_posts']}\n"
         )
     if report.extra.get("unscored_predicted_types"):
         listed = ", ".join(f"{k} {v}" for k, v in report.extra["unscored_predicted_types"].items())

@@ -29,6 +29,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 
 from core.findings import Finding
 from detectors.config import StackConfig
+from detectors.encoder import SentenceEncoder, load_encoder
+from detectors.features import FeatureDetector, PostFeatures
 from detectors.knowledge import (
     NO_KNOWLEDGE,
     AccountKnowledge,
@@ -37,6 +39,7 @@ from detectors.knowledge import (
     no_knowledge,
 )
 from detectors.nlp import LANGUAGE, load_nlp_engine
+from detectors.policy.sections import SectionClassifierDetector, corroborate
 from detectors.presidio_pii import PresidioPiiDetector
 from detectors.pupil_identification import PupilIdentificationDetector
 from detectors.pupils_discussed import PupilsDiscussedDetector
@@ -91,6 +94,7 @@ class DetectorStack:
         batch_size: int = 64,
         knowledge: KnowledgeLoader = no_knowledge,
         workers: int = 1,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -102,6 +106,10 @@ class DetectorStack:
         self.knowledge = knowledge
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        # Posts are encoded once, only if a detector reads the embedding.
+        reads = any(isinstance(d, FeatureDetector) and d.reads_embedding for d in self.detectors)
+        self.encoder = encoder if reads else None
+        self._corroborate = any(isinstance(d, SectionClassifierDetector) for d in self.detectors)
 
     @classmethod
     def build(
@@ -112,11 +120,14 @@ class DetectorStack:
 
         config = config or StackConfig()
         engine = load_nlp_engine(config.spacy_model, social_ner=config.social_ner)
+        encoder = load_encoder(config.encoder)
         detectors = [
             PresidioPiiDetector(engine),
             PupilIdentificationDetector(),
             PupilsDiscussedDetector(),
-            *policy_detectors(config.packs_dir),
+            *policy_detectors(
+                config.packs_dir, encoder=encoder, section_classifier=config.section_classifier
+            ),
         ]
         return cls(
             engine,
@@ -124,6 +135,7 @@ class DetectorStack:
             batch_size=config.batch_size,
             knowledge=knowledge,
             workers=config.workers,
+            encoder=encoder,
         )
 
     def detect(self, text: str) -> list[Finding]:
@@ -201,11 +213,16 @@ class DetectorStack:
         for unit, (_, artifacts) in zip(batch, processed, strict=True):
             known = knowledge[unit.index]
             findings: list[Finding] = []
+            features = PostFeatures.of(unit.text, self.encoder)  # one per post, for every head
             for detector in self.detectors:
-                if known is not NO_KNOWLEDGE and isinstance(detector, KnowledgeDetector):
+                if isinstance(detector, FeatureDetector):
+                    findings.extend(detector.detect_features(features, artifacts))
+                elif known is not NO_KNOWLEDGE and isinstance(detector, KnowledgeDetector):
                     findings.extend(detector.detect_for(unit.text, artifacts, known))
                 else:
                     findings.extend(detector.detect(unit.text, artifacts))
+            if self._corroborate:
+                findings = corroborate(findings)
             out.append((unit, findings))
         return out
 
@@ -232,7 +249,13 @@ _STACKS: weakref.WeakValueDictionary[int, DetectorStack] = weakref.WeakValueDict
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and os.name == "posix"
+    """A daemonic process (a Celery prefork worker's task) may not have children: it scores in
+    process, and the DAG's mapped scan tasks spread the work instead."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and os.name == "posix"
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def _score_in_worker(
@@ -248,10 +271,24 @@ def _shutdown(pool: ProcessPoolExecutor, stack_id: int) -> None:
 
 
 def _allowed(text: str, findings: list[Finding], knowledge: AccountKnowledge) -> list[Finding]:
-    """Drop findings whose phrase reviewers allowlisted for this account."""
+    """Drop findings whose phrase reviewers allowlisted for this account, and the classifiers'
+    findings whose span lies on such a phrase (the classifier keyed on what was judged fine)."""
     if not knowledge.allowlist:
         return findings
-    return [f for f in findings if not knowledge.allows(f.type, text[f.start : f.end])]
+    kept, cleared = [], []
+    for f in findings:
+        if knowledge.allows(f.type, text[f.start : f.end]):
+            cleared.append((f.start, f.end))
+        else:
+            kept.append(f)
+    return [
+        f
+        for f in kept
+        if not (
+            f.detector.startswith("classifier:")
+            and any(f.start < end and start < f.end for start, end in cleared)
+        )
+    ]
 
 
 @dataclass(frozen=True, slots=True)

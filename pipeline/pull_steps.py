@@ -31,7 +31,7 @@ from connectors.errors import ConnectorError, MalformedPayload
 from connectors.registry import build_connector, plugin_for
 from pipeline.credentials import CredentialSource
 from storage import connector_crud, crud
-from storage.db import session_scope
+from storage.db import owner_only_home, session_scope
 from storage.models import Account, Post, PostCreate
 from storage.types import utcnow
 
@@ -56,7 +56,11 @@ def connector_for(account: Account, config: PipelineConfig, credentials: Credent
     if plugin.access is Access.NONE:
         inbox, known = _inbox(account, config)
     ref = AccountRef(
-        external_id=account.external_id, start_time=start, inbox=inbox, known_files=known
+        external_id=account.external_id,
+        name=account.handle,
+        start_time=start,
+        inbox=inbox,
+        known_files=known,
     )
     return build_connector(account.platform, ref, creds, config.connectors.get(plugin.key))
 
@@ -77,7 +81,12 @@ def _inbox(account: Account, config: PipelineConfig) -> tuple[Path, Any]:
         with session_scope(engine) as session:
             return connector_crud.inbox_files(session, account_id=account_id)
 
-    return (Path(configured) if configured else default_inbox(config.inbox_root(), account)), known
+    if configured:
+        return Path(configured), known
+    inbox = default_inbox(config.inbox_root(), account)
+    for folder in (config.inbox_root(), inbox.parent):
+        owner_only_home(folder)  # <home>/inboxes and its platform folders: owner-only (0700)
+    return inbox, known
 
 
 def to_create(post: PulledPost) -> PostCreate:

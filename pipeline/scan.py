@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Protocol
 
 from sqlmodel import Session
 
+from connectors.parts import part_at
 from core.findings import Finding, Severity
 from detectors.knowledge import DetectionContext
 from pipeline import pull_steps
@@ -20,7 +21,7 @@ from pipeline.knowledge import database_loader
 from pipeline.retention import drop_unflagged_text
 from review.domain.actions import concerns_for
 from review.domain.routing import choose_reviewer
-from storage import crud
+from storage import connector_crud, crud
 from storage.db import session_scope
 from storage.models import Account, Person, Post, ReviewItem, Role
 
@@ -90,6 +91,34 @@ def media_fetcher(config: PipelineConfig, credentials: CredentialSource) -> Medi
     return fetch
 
 
+# Planning the scan's fan-out: at least this many posts per part (each part loads a stack, ~3 s),
+# at most this many parts (mapped tasks; the executor's slots bound how many run at once).
+MIN_POSTS_PER_PART = 400
+MAX_PARTS = 8
+PLAN_LIMIT = 1_000_000
+
+
+def plan_scan(
+    config: PipelineConfig, *, min_posts: int = MIN_POSTS_PER_PART, max_parts: int = MAX_PARTS
+) -> list[tuple[int, int]]:
+    """The unscanned posts split into contiguous id ranges `(after_id, until_id]` of similar
+    size, one per mapped scan task, so that workers (Celery's or LocalExecutor's) score in
+    parallel; [] when nothing is new (the steady state)."""
+    with session_scope(config.engine) as session:
+        ids = list(crud.unscanned_post_ids(session, limit=PLAN_LIMIT))
+    if not ids:
+        return []
+    parts = max(1, min(max_parts, len(ids) // max(1, min_posts)))
+    size = -(-len(ids) // parts)
+    bounds, after = [], 0
+    for i in range(0, len(ids), size):
+        chunk = ids[i : i + size]
+        bounds.append((after, chunk[-1]))
+        after = chunk[-1]
+    bounds[-1] = (bounds[-1][0], max(ids[-1], bounds[-1][1]))
+    return bounds
+
+
 def scan_pending(
     config: PipelineConfig,
     *,
@@ -97,8 +126,11 @@ def scan_pending(
     load: Callable[[PipelineConfig], Stack] = load_stack,
     credentials: CredentialSource = from_environment,
     fetch_media: MediaFetcher | None = None,
+    after_id: int = 0,
+    until_id: int | None = None,
 ) -> ScanResult:
-    """Scan every post whose current text is unscanned, store findings and open review items.
+    """Scan every post whose current text is unscanned (with an id in `(after_id, until_id]`,
+    one part of `plan_scan`), store findings and open review items.
 
     Images a post carries are fetched through its account's connector (hence `credentials`),
     scanned with the same stack and dropped: only their findings are kept.
@@ -107,12 +139,13 @@ def scan_pending(
     threshold = config.review.min_severity
     scanned = n_findings = opened = updated = 0
     failed: list[int] = []
-    after_id = 0
     while True:
         with session_scope(config.engine) as session:
             posts = crud.posts_to_scan(
                 session, limit=config.detection.batch_size, after_id=after_id
             )
+            if until_id is not None:
+                posts = [p for p in posts if p.id is not None and p.id <= until_id]
             if not posts:
                 break
             after_id = posts[-1].id or after_id
@@ -122,7 +155,10 @@ def scan_pending(
             # Images are fetched before the batch writes anything, so no database write lock is
             # held while waiting on the network.
             results = [
-                None if found is None else found + _image_findings(stack, post, ctx, fetch_media)
+                None
+                if found is None
+                else _where_found(session, post, found)
+                + _image_findings(stack, post, ctx, fetch_media)
                 for post, found, ctx in zip(posts, texts, contexts, strict=True)
             ]
             for post, findings in zip(posts, results, strict=True):
@@ -141,6 +177,24 @@ def scan_pending(
                 opened += was_opened
                 updated += not was_opened
     return ScanResult(scanned, n_findings, opened, updated, tuple(failed))
+
+
+def _where_found(session: Session, post: Post, findings: list[Finding]) -> list[Finding]:
+    """Say where a finding outside the body was ("In the image 1 description: ..."), from the
+    text parts its connector recorded (`connectors.parts`)."""
+    parts = connector_crud.extra_for(session, post_id=post.id).get("parts") if post.id else None
+    if not findings or not isinstance(parts, list):
+        return findings
+    out = []
+    for f in findings:
+        part = part_at(parts, f.start, f.end)
+        if part is None or part.get("kind") == "body" or not part.get("label"):
+            out.append(f)
+            continue
+        label = str(part["label"])
+        where = f"In the {label[:1].lower()}{label[1:]}: "
+        out.append(replace(f, explanation=where + f.explanation))
+    return out
 
 
 def _image_findings(

@@ -34,7 +34,7 @@ from detectors.config import StackConfig
 from pipeline.config import PipelineConfig, PullConfig, RetentionConfig
 from postwarden.schedules import AirflowConfig
 from review.domain.config import ReviewConfig, SmtpConfig
-from storage.db import get_engine
+from storage.db import get_engine, owner_only_home
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,28 @@ class WebConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     host: str = Field(default="127.0.0.1", description="`postwarden serve` bind address.")
-    port: int = Field(default=8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=1, le=65535, description="`postwarden serve` port.")
     session_hours: int = Field(default=8, ge=1, description="A log-in lasts this long.")
     cookie_secure: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (set behind TLS)."
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated "
+        "addresses or networks, '*' for any): the client address the log-in throttle counts, "
+        "and https behind a TLS proxy. `postwarden serve` passes it to uvicorn too.",
+    )
+    login_attempts_free: int = Field(
+        default=5, ge=1, description="Failed sign-ins per account before it is slowed down."
+    )
+    login_delay_max_seconds: float = Field(
+        default=300.0, gt=0, description="Longest wait between attempts on a slowed account."
+    )
+    address_failures_free: int = Field(
+        default=20, ge=1, description="Failed sign-ins per client address before it is slowed."
+    )
+    address_delay_max_seconds: float = Field(
+        default=5.0, ge=0, description="Longest delay added to a sign-in from a slowed address."
     )
     oidc_providers: list[OIDCProvider] = Field(
         default_factory=list, description="Sign-in providers (Entra ID, Google), JSON list."
@@ -138,6 +156,7 @@ class Settings(BaseSettings):
 
     @property
     def engine(self) -> Engine:
+        owner_only_home(self.home)  # the data folder is owner-only (issue 11)
         return get_engine(self.resolved_database_url)
 
     def pipeline(self) -> PipelineConfig:
@@ -147,6 +166,7 @@ class Settings(BaseSettings):
         except ValueError as exc:  # too short: scan on without rosters/allowlists, say why
             log.error("%s: rosters and allowlists are not used until it is fixed", exc)
             key = None
+        owner_only_home(self.home)  # exports, the database and keys live there (issue 11)
         return PipelineConfig(
             database_url=self.resolved_database_url,
             home=self.home,

@@ -239,6 +239,20 @@ def posts_to_scan(session: Session, *, limit: int, after_id: int = 0) -> Sequenc
     ).all()
 
 
+def unscanned_post_ids(session: Session, *, limit: int) -> Sequence[int]:
+    """Ids of the posts `posts_to_scan` would return, oldest first (for planning the scan)."""
+    return session.exec(
+        select(Post.id)
+        .where(
+            col(Post.deleted).is_(False),
+            col(Post.text).is_not(None),
+            (col(Post.detected_hash).is_(None)) | (Post.detected_hash != Post.content_hash),
+        )
+        .order_by(col(Post.id))
+        .limit(limit)
+    ).all()  # type: ignore[return-value]
+
+
 def replace_findings(session: Session, *, post: Post, findings: Sequence[Finding]) -> None:
     """A rescan supersedes the post's old findings; mark the text as scanned."""
     for old in session.exec(select(FindingRow).where(FindingRow.post_id == post.id)).all():

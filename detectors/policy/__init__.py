@@ -4,6 +4,8 @@
 `kind: rules` (shipped or the trust's own) is one `RulePackDetector`: a new keyword rule is one
 YAML file and one test row, no code. Packs of the other kinds (suppliers, pornographic links,
 slurs, the offensive classifier) have a detector class each, because they do more than match.
+The section classifier (sections.py) reads every section from the whole post and is OR-ed with
+the packs: a post is flagged when any of them finds it.
 A trust's own folder (setting `detection.packs_dir`, env POSTWARDEN_DETECTION__PACKS_DIR)
 extends or replaces the shipped packs.
 """
@@ -12,10 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from detectors.encoder import SentenceEncoder
 from detectors.policy.offensive import OffensiveClassifierDetector
 from detectors.policy.packs import PackError, PackSet, RulePack, load_packs
 from detectors.policy.porn_links import PornLinkDetector
 from detectors.policy.rules import RulePackDetector
+from detectors.policy.sections import SectionClassifierDetector
 from detectors.policy.slurs import SlurDetector
 from detectors.policy.suppliers import SupplierDetector
 
@@ -25,16 +29,23 @@ PolicyDetector = (
     | PornLinkDetector
     | SlurDetector
     | OffensiveClassifierDetector
+    | SectionClassifierDetector
 )
 
 # Packs whose detector does more than match rules.
-_SPECIAL = (SupplierDetector, PornLinkDetector, SlurDetector, OffensiveClassifierDetector)
+_SPECIAL = (SupplierDetector, PornLinkDetector, SlurDetector)
 
 
 def policy_detectors(
-    packs_dir: Path | None = None, packs: PackSet | None = None
+    packs_dir: Path | None = None,
+    packs: PackSet | None = None,
+    *,
+    encoder: SentenceEncoder | None = None,
+    section_classifier: bool = True,
 ) -> list[PolicyDetector]:
-    """Every policy detector, built from the shipped packs plus the trust's `packs_dir`."""
+    """Every policy detector, built from the shipped packs plus the trust's `packs_dir`, and
+    (unless `section_classifier` is off) the section classifier. The classifiers read the
+    sentence embeddings of `encoder` (default: the one their heads were trained on)."""
     packs = packs or load_packs(packs_dir)
     detectors: list[PolicyDetector] = [
         RulePackDetector(packs, name)
@@ -42,6 +53,9 @@ def policy_detectors(
         if isinstance(pack, RulePack)
     ]
     detectors.extend(cls(packs) for cls in _SPECIAL)
+    detectors.append(OffensiveClassifierDetector(packs, encoder=encoder))
+    if section_classifier:
+        detectors.append(SectionClassifierDetector(packs, encoder=encoder))
     return detectors
 
 
@@ -51,6 +65,7 @@ __all__ = [
     "PackSet",
     "PornLinkDetector",
     "RulePackDetector",
+    "SectionClassifierDetector",
     "SlurDetector",
     "SupplierDetector",
     "load_packs",

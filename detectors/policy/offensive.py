@@ -1,10 +1,12 @@
 """Section 8.15: offensive and hostile language, scored by the trained classifier.
 
 The model (models/offensive.npz, trained by devkit/training/train_offensive.py on TweetEval) has two
-heads: "offensive" (OLID: insults, profanity, threats) gives OFFENSIVE findings and "hate"
-(HatEval: hostility to women or migrants) gives DISCRIMINATORY ones. A finding is about the
-whole post, but its span is the single word that raised the score most, so a reviewer sees where
-to look; thresholds live in packs/offensive.yaml.
+heads, each reading the post's words and its sentence embedding: "offensive" (OLID: insults,
+profanity, threats) gives OFFENSIVE findings and "hate" (HatEval: hostility to women or migrants)
+gives DISCRIMINATORY ones, but only when the post is also hostile (the offensive head at or above
+the pack's `hostility_gate`): mentioning women or migrants is not discrimination. A finding is
+about the whole post, but its span is the phrase that raised the score most, so a reviewer sees
+where to look; thresholds live in packs/offensive.yaml.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from typing import Final
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from core.findings import Finding, Severity
+from detectors.encoder import SentenceEncoder, load_encoder
+from detectors.features import PostFeatures
+from detectors.policy.matching import compile_terms, found_in
 from detectors.policy.packs import OffensivePack, PackError, PackSet
-from detectors.policy.textmodel import Featurized, Score, TextModel
+from detectors.policy.textmodel import Score, TextModel
 
 DETECTOR_NAME: Final = "policy:offensive-classifier"
 MODEL_PATH: Final = Path(__file__).resolve().parent / "models" / "offensive.npz"
@@ -35,7 +40,12 @@ class OffensiveClassifierDetector:
     name = DETECTOR_NAME
 
     def __init__(
-        self, packs: PackSet, pack_name: str = "offensive", model: TextModel | None = None
+        self,
+        packs: PackSet,
+        pack_name: str = "offensive",
+        model: TextModel | None = None,
+        *,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         pack = packs.get(pack_name)
         if not isinstance(pack, OffensivePack):
@@ -45,19 +55,43 @@ class OffensiveClassifierDetector:
         missing = {"offensive", "hate"} - set(self.model.heads)
         if missing:
             raise ValueError(f"the offensive-language model lacks head(s) {sorted(missing)}")
+        self._groups = compile_terms(pack.protected_groups)
+        self.reads_embedding = self.model.reads_embedding
+        self.encoder: SentenceEncoder | None = None
+        if self.reads_embedding:
+            trained_on = self.model.meta["encoder"]
+            self.encoder = encoder or load_encoder(trained_on["name"])
+            if self.encoder.sha256 != trained_on["sha256"]:
+                raise ValueError(
+                    f"the offensive-language model was trained on encoder {trained_on['name']}, "
+                    f"not {self.encoder.name}: retrain it (devkit/training/train_offensive.py)"
+                )
 
     def scores(self, text: str) -> tuple[Score, Score]:
         """(offensive, hate) probabilities; key spans only where a finding will need them."""
-        featurized = Featurized.of(text)
+        return self.scores_features(PostFeatures.of(text, self.encoder))
+
+    def scores_features(self, features: PostFeatures) -> tuple[Score, Score]:
+        if self.reads_embedding and features.embedding is None and self.encoder is not None:
+            features.embedding = self.encoder.encode(features.text)
         heads, pack = self.model.heads, self.pack
+        featurized, embedding = features.featurized, features.embedding
         return (
-            heads["offensive"].score_features(featurized, pack.offensive_threshold),
-            heads["hate"].score_features(featurized, pack.hate_threshold),
+            heads["offensive"].score_features(
+                featurized, pack.offensive_threshold, embedding=embedding
+            ),
+            heads["hate"].score_features(featurized, pack.hate_threshold, embedding=embedding),
         )
 
     def detect(self, text: str, artifacts: NlpArtifacts | None) -> list[Finding]:
         """At most one OFFENSIVE and one DISCRIMINATORY finding for the post."""
-        offensive, hate = self.scores(text)
+        return self.detect_features(PostFeatures.of(text, self.encoder), artifacts)
+
+    def detect_features(
+        self, features: PostFeatures, artifacts: NlpArtifacts | None
+    ) -> list[Finding]:
+        """At most one OFFENSIVE and one DISCRIMINATORY finding for the post."""
+        offensive, hate = self.scores_features(features)
         findings = []
         pack = self.pack
         if offensive.span is not None and offensive.probability >= pack.offensive_threshold:
@@ -69,7 +103,13 @@ class OffensiveClassifierDetector:
             findings.append(
                 self._finding("OFFENSIVE", offensive, severity, pack.offensive_explanation)
             )
-        if hate.span is not None and hate.probability >= pack.hate_threshold:
+        hostile = offensive.probability >= pack.hostility_gate
+        if (
+            hate.span is not None
+            and hate.probability >= pack.hate_threshold
+            and hostile
+            and found_in(self._groups, features.text, 0, len(features.text))  # about a group
+        ):
             severity = _grade(hate.probability, pack.hate_medium_threshold, 2.0)
             findings.append(self._finding(pack.type, hate, severity, pack.hate_explanation))
         return findings

@@ -180,11 +180,25 @@ class SupplierPack(_PackBase):
 
 
 class DomainPack(_PackBase):
-    """Web domains whose links are flagged wherever they appear (8.14)."""
+    """Web domains whose links are flagged wherever they appear (8.14), and the words that make
+    any other address read as an adult site."""
 
     kind: Literal["domains"]
     domains: list[str] = Field(min_length=1)
     tlds: list[str] = Field(default_factory=list, description="top-level domains, e.g. xxx")
+    address_words: Terms = Field(description="one of these inside a host or path is enough")
+    weak_address_words: Terms = Field(description="two different ones are needed")
+    innocent_words: Terms = Field(description="words that contain an address word innocently")
+    address_severity: Severity = Severity.MEDIUM
+    address_explanation: str = Field(default="", description="for a link found by its words")
+
+    _address_terms = field_validator("address_words", "weak_address_words", "innocent_words")(
+        _clean_terms
+    )
+
+    def _explanations(self) -> list[tuple[str, str]]:
+        extra = [("address_explanation", self.address_explanation)]
+        return super()._explanations() + (extra if self.address_explanation else [])
 
     @field_validator("tlds")
     @classmethod
@@ -233,10 +247,16 @@ class OffensivePack(_PackBase):
     offensive_high_threshold: float = Field(default=0.9, gt=0, le=1)
     hate_threshold: float = Field(default=0.5, gt=0, lt=1)
     hate_medium_threshold: float = Field(default=0.7, gt=0, le=1)
+    hostility_gate: float = Field(
+        default=0.0, ge=0, lt=1, description="offensive probability a hate finding also needs"
+    )
+    protected_groups: Terms = Field(
+        description="words naming a group by a protected characteristic: a hate finding needs one"
+    )
     offensive_explanation: str = Field(min_length=20)
     hate_explanation: str = Field(min_length=20)
 
-    _mention = field_validator("mention_context")(_clean_terms)
+    _mention = field_validator("mention_context", "protected_groups")(_clean_terms)
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> OffensivePack:

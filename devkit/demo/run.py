@@ -316,6 +316,8 @@ def run_demo(
         env["POSTWARDEN_PULL__BACKFILL_DAYS"] = "3650"
         # The demo trust's own supplier contracts (section 8.13), as a trust would configure them.
         env.setdefault("POSTWARDEN_DETECTION__PACKS_DIR", str(DEMO_PACKS))
+        # A UK trust: staff phones write day/month; a file that cannot tell is read that way.
+        env.setdefault("POSTWARDEN_CONNECTORS__EXPORTS__DATE_ORDER", "dmy")
         log_path = settings.home.resolve() / "logs" / "demo-airflow.log"
         echo(f"3/4 Airflow: migrating its metadata DB (log: {log_path})")
         if run_airflow(["db", "migrate"], env, log_path) != 0:

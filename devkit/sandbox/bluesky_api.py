@@ -17,10 +17,18 @@ import secrets
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from devkit.sandbox.bluesky_views import (
+    POST_NSID,
+    BskyAccount,
+    BskyPost,
+    PostViews,
+    _cid,
+    _repost_uri,
+    iso,
+)
 from devkit.sandbox.dataset import (
     DatasetError,
     need_list,
@@ -30,12 +38,6 @@ from devkit.sandbox.dataset import (
     unknown_keys,
 )
 from devkit.sandbox.routing import Request, Response, Route, json_response
-
-POST_NSID = "app.bsky.feed.post"
-
-
-def iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _tid(at: datetime, n: int) -> str:
@@ -66,41 +68,24 @@ def _jwt(did: str, lifetime: int) -> str:
     return f"{b64(header)}.{b64(body)}.c2FuZGJveA"
 
 
-@dataclass(frozen=True, slots=True)
-class BskyAccount:
-    did: str
-    handle: str
-    display_name: str
-    app_password: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BskyPost:
-    uri: str
-    author: str  # did
-    text: str
-    created: datetime
-    indexed: datetime
-    reply_to: str | None = None
-    repost_of: str | None = None
-    images: tuple[Mapping[str, Any], ...] = ()
-    note: str | None = None
-
-    @property
-    def rkey(self) -> str:
-        return self.uri.rsplit("/", 1)[-1]
-
-    def key(self) -> tuple[datetime, str]:
-        return self.indexed, self.uri
-
-
 ACCOUNT_KEYS = frozenset({"did", "handle", "display_name", "app_password"})
 POST_KEYS = frozenset(
-    {"rkey", "author", "text", "created_at", "reply_to", "repost_of", "images", "note"}
+    {
+        "rkey",
+        "author",
+        "text",
+        "created_at",
+        "reply_to",
+        "repost_of",
+        "images",
+        "link",
+        "quote",
+        "note",
+    }
 )
 
 
-class BlueskyApi:
+class BlueskyApi(PostViews):
     name = "bluesky"
 
     def __init__(self) -> None:
@@ -154,16 +139,21 @@ class BlueskyApi:
             reply_to=obj.get("reply_to"),
             repost_of=obj.get("repost_of"),
             images=tuple(obj.get("images", [])),
+            link=obj.get("link"),
+            quote=obj.get("quote"),
             note=obj.get("note"),
         )
 
     # -- control ------------------------------------------------------------------------------
 
     def uris_of(self, did: str) -> list[str]:
-        """The author's own posts (not reposts): what a complete pull stores."""
+        """The author's posts and reposts (a repost under its repost record's uri): what a
+        complete pull stores."""
         with self._lock:
             return sorted(
-                p.uri for p in self._posts.values() if p.author == did and not p.repost_of
+                _repost_uri(p) if p.repost_of else p.uri
+                for p in self._posts.values()
+                if p.author == did and (not p.repost_of or p.repost_of in self._posts)
             )
 
     def add_post(self, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -267,57 +257,6 @@ class BlueskyApi:
             },
         )
 
-    def _view(self, p: BskyPost) -> dict[str, Any]:
-        author = self._accounts[p.author]
-        record: dict[str, Any] = {
-            "$type": POST_NSID,
-            "text": p.text,
-            "createdAt": iso(p.created),
-            "langs": ["en"],
-        }
-        if p.reply_to and p.reply_to in self._posts:
-            parent = self._posts[p.reply_to]
-            root = parent
-            while root.reply_to and root.reply_to in self._posts:
-                root = self._posts[root.reply_to]
-            record["reply"] = {
-                "parent": {"uri": parent.uri, "cid": _cid(parent.uri)},
-                "root": {"uri": root.uri, "cid": _cid(root.uri)},
-            }
-        view: dict[str, Any] = {
-            "uri": p.uri,
-            "cid": _cid(p.uri + p.text),
-            "author": {
-                "did": author.did,
-                "handle": author.handle,
-                "displayName": author.display_name,
-                "avatar": f"https://cdn.bsky.app/img/avatar/plain/{author.did}/avatar@jpeg",
-                "labels": [],
-                "createdAt": "2023-09-01T09:00:00.000Z",
-            },
-            "record": record,
-            "replyCount": 0,
-            "repostCount": 0,
-            "likeCount": 0,
-            "quoteCount": 0,
-            "indexedAt": iso(p.indexed),
-            "labels": [],
-        }
-        if p.images:
-            view["embed"] = {
-                "$type": "app.bsky.embed.images#view",
-                "images": [
-                    {
-                        "thumb": f"https://cdn.bsky.app/img/feed_thumbnail/plain/{p.author}/{p.rkey}{i}@jpeg",
-                        "fullsize": f"https://cdn.bsky.app/img/feed_fullsize/plain/{p.author}/{p.rkey}{i}@jpeg",
-                        "alt": img.get("alt", ""),
-                        "aspectRatio": {"width": 4, "height": 3},
-                    }
-                    for i, img in enumerate(p.images)
-                ],
-            }
-        return view
-
     def _author_feed(self, request: Request) -> Response:
         refused = self._session_ok(request)
         if refused:
@@ -364,6 +303,8 @@ class BlueskyApi:
                             "reason": {
                                 "$type": "app.bsky.feed.defs#reasonRepost",
                                 "by": {"did": account.did, "handle": account.handle},
+                                "uri": _repost_uri(p),
+                                "cid": _cid(_repost_uri(p)),
                                 "indexedAt": iso(p.indexed),
                             },
                         }
@@ -397,10 +338,3 @@ class BlueskyApi:
             return json_response(201, {"data": self.add_post(request.json())})
         except ValueError as exc:
             return json_response(400, {"error": str(exc)})
-
-
-def _cid(material: str) -> str:
-    import hashlib
-
-    digest = hashlib.sha256(material.encode()).digest()
-    return "bafyrei" + base64.b32encode(digest).decode().lower().rstrip("=")[:52]

@@ -41,7 +41,7 @@ def whatsapp_zip() -> bytes:
 
 def drop(inbox: Path, name: str, data: bytes | Path, *, age_seconds: float = 3600) -> Path:
     """Put a file into an inbox as a creator would, already settled (`age_seconds` old)."""
-    inbox.mkdir(parents=True, exist_ok=True)
+    inbox.mkdir(parents=True, exist_ok=True)  # as a creator would: their umask, not ours
     target = inbox / name
     if isinstance(data, Path):
         shutil.copyfile(data, target)

@@ -1,8 +1,10 @@
-"""PERSON token-overlap F1 on the labelled tweet corpora in /work/shared/eval (names, not handles).
+"""PERSON token-overlap F1 on the labelled tweet corpora in ../shared/eval (names, not handles).
 
-A gold token is one inside a PERSON span that is not an @handle; a predicted token is one that a
-predicted PERSON span overlaps. Micro-averaged over the file. Used by the training script to pick
-an epoch and by `python -m devkit.training.person_f1` to compare with Presidio's defaults.
+The same measure as `postwarden eval --format ner` (detectors/evaluation.py, whose `Counts` and
+`person_token_counts` this reuses): a gold token is one inside a PERSON span that is not an
+@handle; a predicted token is one a predicted PERSON span overlaps, handle tokens left out of both
+sides. Micro-averaged over the file. Used by the training script to pick an epoch (on held-out
+training tweets) and by `python -m devkit.training.person_f1` to compare with Presidio.
 """
 
 from __future__ import annotations
@@ -11,36 +13,14 @@ import argparse
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from detectors.evaluation import Counts, person_token_counts
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 Spans = list[tuple[int, int]]
-
-
-@dataclass(frozen=True, slots=True)
-class Score:
-    tp: int
-    fp: int
-    fn: int
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def __str__(self) -> str:
-        return f"P {self.precision:.3f}  R {self.recall:.3f}  F1 {self.f1:.3f}"
 
 
 def load_rows(path: Path) -> list[dict[str, Any]]:
@@ -48,38 +28,12 @@ def load_rows(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def token_offsets(text: str, tokens: Sequence[str]) -> Spans:
-    """Character offsets of the corpus tokens in the rebuilt text."""
-    out: Spans = []
-    pos = 0
-    for token in tokens:
-        i = text.find(token, pos)
-        if i < 0:
-            raise ValueError(f"token {token!r} not found after offset {pos}")
-        out.append((i, i + len(token)))
-        pos = i + len(token)
-    return out
-
-
-def gold_names(row: dict[str, Any]) -> Spans:
-    return [
-        (s["start"], s["end"])
-        for s in row["spans"]
-        if s["label"] == "PERSON" and not s.get("mention")
-    ]
-
-
-def score(rows: Sequence[dict[str, Any]], predicted: Iterable[Spans]) -> Score:
-    tp = fp = fn = 0
+def score(rows: Sequence[dict[str, Any]], predicted: Iterable[Spans]) -> Counts:
+    """Token-overlap counts of predicted PERSON spans against the rows' gold names."""
+    counts = Counts()
     for row, spans in zip(rows, predicted, strict=True):
-        offsets = token_offsets(row["text"], row["tokens"])
-
-        def covered(ranges: Spans, offsets: Spans = offsets) -> set[int]:
-            return {i for i, (a, b) in enumerate(offsets) for s, e in ranges if a < e and s < b}
-
-        gold, pred = covered(gold_names(row)), covered(spans)
-        tp, fp, fn = tp + len(gold & pred), fp + len(pred - gold), fn + len(gold - pred)
-    return Score(tp, fp, fn)
+        person_token_counts(row, spans, counts)
+    return counts
 
 
 def presidio_default(model: str) -> Callable[[list[str]], list[Spans]]:
@@ -136,7 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in args.files:
             rows = load_rows(path)
             result = score(rows, predict([r["text"] for r in rows]))
-            print(f"{label:<18} {path.name:<22} {result}")
+            print(
+                f"{label:<18} {path.name:<22} P {result.precision:.3f}  R {result.recall:.3f}  "
+                f"F1 {result.f1:.3f}"
+            )
     return 0
 
 

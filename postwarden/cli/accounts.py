@@ -19,11 +19,20 @@ def _when(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else "never"  # type: ignore[attr-defined]
 
 
-def health() -> None:
+def health(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="one JSON object per account and line, for scripts")
+    ] = False,
+) -> None:
     """State, last pull, posts pulled, reads spent and last error of every account."""
+    from postwarden.cli.json_lines import dumps, health_records
 
     with Session(get_settings().engine) as session:
         rows = account_health(session)
+    if as_json:
+        for record in health_records(rows):
+            typer.echo(dumps(record))
+        return
     if not rows:
         typer.echo("no accounts")
         return

@@ -26,8 +26,12 @@ def eval_command(
         Path | None, typer.Option("--json", help="also write the figures as JSON here")
     ] = None,
     min_severity: Annotated[
-        Severity, typer.Option(help="ignore findings below this severity")
-    ] = Severity.LOW,
+        Severity | None,
+        typer.Option(
+            help="ignore findings below this severity (default: medium for the policy "
+            "sections schema, as the acceptance check; low otherwise)"
+        ),
+    ] = None,
 ) -> None:
     """Precision/recall/F1 of every detector on a labelled file, per type and per section."""
     from detectors.stack import DetectorStack

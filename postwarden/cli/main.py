@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from postwarden.cli.accounts import register as register_account_commands
 from postwarden.cli.evaluate import eval_command
 from postwarden.cli.ops import ops_app
-from postwarden.cli.review import review_tasks, serve, users_app
+from postwarden.cli.review import register_people_commands, review_tasks, serve, users_app
 from postwarden.cli.roster import allowlist_app, roster_app
 from postwarden.settings import get_settings
 from review.domain.listing import item_lines
@@ -43,6 +43,7 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(review_app, name="review")
 app.add_typer(schools_app, name="schools")
 register_account_commands(accounts_app)  # postwarden/cli/accounts.py: health, pull, inbox
+register_people_commands(people_app)  # postwarden/cli/review.py: people role
 app.add_typer(ops_app, name="ops")  # postwarden/cli/ops.py
 app.command("eval")(eval_command)
 app.add_typer(users_app, name="users")  # postwarden/cli/review.py
@@ -203,11 +204,21 @@ def run() -> None:
 @review_app.command("list")
 def review_list(
     all_states: Annotated[bool, typer.Option("--all", help="include closed items")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="one JSON object per item and line, for scripts")
+    ] = False,
 ) -> None:
     """Review items, most urgent first."""
+    from postwarden.cli.json_lines import dumps, item_records
+
     states = list(ItemState) if all_states else [ItemState.OPEN, ItemState.ESCALATED]
     with Session(get_settings().engine) as session:
-        for line in item_lines(session, crud.list_items(session, states=states)):
+        items = crud.list_items(session, states=states)
+        if as_json:
+            for record in item_records(session, items):
+                typer.echo(dumps(record))
+            return
+        for line in item_lines(session, items):
             typer.echo(line)
 
 

@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from core.findings import Severity
 from core.sections import SAFEGUARDING
 from review.domain import notify, routing
-from review.domain.actions import load_contexts, people_by_role
+from review.domain.actions import people_by_role
 from review.domain.config import ReviewConfig, SmtpConfig
+from review.domain.context import load_contexts
 from storage import crud
 from storage.db import session_scope
 from storage.models import FindingRow, ItemState, ReviewEvent, ReviewItem

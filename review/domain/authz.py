@@ -12,6 +12,10 @@ Seeing an item (any one rule suffices, after the section 5 bar):
 Acting (dismiss, resolve, escalate) needs sight of the item, an item still open, and to be its
 holder, the Director of IT, or the Headteacher/DSL by the rules above. Commenting needs sight.
 IT pages (schools, people, accounts, roster) are for the Director of IT only.
+
+Role changes the Director of IT asks for are decided by the CEO or a Trustee, a Trustee alone when
+the change touches the CEO or a Trustee, never by the person changed nor the one who asked
+(`may_confirm_role_change`; see review.domain.roles).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from core.sections import SAFEGUARDING
 from review.domain import routing
-from review.domain.actions import ItemContext, load_contexts
+from review.domain.context import ItemContext, load_contexts
 from storage.models import (
     Account,
     FindingRow,
@@ -34,6 +38,7 @@ from storage.models import (
     ReviewItem,
     Role,
 )
+from storage.review_models import RoleChange
 
 
 def is_it(person: Person) -> bool:
@@ -84,6 +89,19 @@ def can_act(person: Person, ctx: ItemContext) -> bool:
 
 def can_comment(person: Person, ctx: ItemContext) -> bool:
     return can_view(person, ctx)
+
+
+OVERSEERS = (Role.CEO, Role.TRUSTEE)
+
+
+def may_confirm_role_change(person: Person, change: RoleChange) -> bool:
+    """Whether `person` may confirm or refuse `change` (section 5's top: the CEO, the Trustees)."""
+    if not person.active or person.role not in OVERSEERS:
+        return False
+    if person.id in (change.person_id, change.requested_by_id):
+        return False
+    touches_top = {change.from_role, change.to_role} & set(OVERSEERS)
+    return not touches_top or person.role == Role.TRUSTEE
 
 
 def candidate_query(person: Person) -> sa.Select:

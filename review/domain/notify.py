@@ -30,8 +30,8 @@ from sqlmodel import Session, col, select
 
 from core.findings import Severity
 from review.domain import routing
-from review.domain.actions import load_contexts
 from review.domain.config import ReviewConfig, SmtpConfig
+from review.domain.context import load_contexts
 from storage import crud
 from storage.db import session_scope
 from storage.health import needing_reauth
@@ -293,13 +293,31 @@ def build_message(mail: Mail, smtp: SmtpConfig) -> EmailMessage:
 
 
 def deliver(mails: Sequence[Mail], smtp: SmtpConfig) -> int:
-    """Send over one SMTP connection (STARTTLS when configured); returns how many were sent."""
+    """Send over one SMTP connection; returns how many were sent. A password is only ever sent
+    inside TLS (SMTPS, or STARTTLS which smtplib refuses to skip): configured otherwise, nothing is
+    sent and `MailRefused` says what to set."""
     if not mails:
         return 0
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds) as server:
-        if smtp.starttls:
-            server.starttls(context=ssl.create_default_context())
-        password = smtp.password.get_secret_value() if smtp.password else ""
+    password = smtp.password.get_secret_value() if smtp.password else ""
+    if smtp.username and password and not (smtp.starttls or smtp.ssl):
+        raise MailRefused(
+            "POSTWARDEN_SMTP__PASSWORD is set but the connection to the mail server is not "
+            "encrypted, so the password would cross the network in clear. Use STARTTLS or SMTPS: "
+            "set "
+            "POSTWARDEN_SMTP__STARTTLS=true (usually port 587) or POSTWARDEN_SMTP__SSL=true "
+            "(SMTPS, usually port 465). Nothing was sent."
+        )
+    context = ssl.create_default_context()
+    server: smtplib.SMTP
+    if smtp.ssl:
+        server = smtplib.SMTP_SSL(
+            smtp.host, smtp.port, timeout=smtp.timeout_seconds, context=context
+        )
+    else:
+        server = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds)
+    with server:
+        if smtp.starttls and not smtp.ssl:
+            server.starttls(context=context)
         if smtp.username and password:
             server.login(smtp.username, password)
         for mail in mails:

@@ -126,17 +126,26 @@ def tokens(text: str) -> tuple[Token, ...]:
     return tuple(out)
 
 
-def segments(text: str | None, findings: Sequence[FindingRow]) -> list[Segment]:
-    """The post split at every finding boundary; each piece knows which findings cover it.
-    Offsets are Python string offsets; out-of-range or empty spans are clamped or ignored."""
+def segments(
+    text: str | None,
+    findings: Sequence[FindingRow],
+    *,
+    start: int = 0,
+    end: int | None = None,
+) -> list[Segment]:
+    """The post (or its stretch `start`..`end`) split at every finding boundary; each piece knows
+    which findings cover it. Offsets are Python string offsets; out-of-range or empty spans are
+    clamped or ignored."""
     text = text or ""
     n = len(text)
+    lo = max(0, min(start, n))
+    hi = n if end is None else max(lo, min(end, n))
     spans = []
     for number, f in enumerate(findings, start=1):
-        start, end = max(0, min(int(f.start), n)), max(0, min(int(f.end), n))
-        if start < end:
-            spans.append((start, end, number, str(f.severity)))
-    cuts = sorted({0, n, *(s for s, *_ in spans), *(e for _, e, *_ in spans)})
+        a, b = max(lo, min(int(f.start), hi)), max(lo, min(int(f.end), hi))
+        if a < b:
+            spans.append((a, b, number, str(f.severity)))
+    cuts = sorted({lo, hi, *(s for s, *_ in spans), *(e for _, e, *_ in spans)})
     out = []
     for a, b in zip(cuts, cuts[1:], strict=False):
         covering = [(num, sev) for s, e, num, sev in spans if s <= a and b <= e]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from markupsafe import escape
 
-from review.domain.actions import ItemContext
+from review.domain.context import ItemContext
 from storage.models import ItemState
 
 PALETTE = ["#1f6feb", "#d9480f", "#2b8a3e", "#9c36b5", "#c92a2a", "#0b7285", "#5c940d", "#862e9c"]

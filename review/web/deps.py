@@ -19,6 +19,7 @@ from review.domain import render as render_text
 from review.web import security
 from storage.db import get_engine
 from storage.models import ItemState, Person, Role
+from storage.review_crud import audit
 from storage.review_models import UserAccount
 from storage.types import utcnow
 
@@ -103,6 +104,39 @@ def current_user(request: Request, db: Db, settings: Cfg) -> Person:
 
 
 User = Annotated[Person, Depends(current_user)]
+
+
+def current_login(request: Request, db: Db, user: User) -> UserAccount:
+    """The signed-in person's log-in (for pages about the log-in itself)."""
+    login = db.get(UserAccount, request.session.get("uid"))
+    if login is None:
+        raise LoginRequired
+    return login
+
+
+Login = Annotated[UserAccount, Depends(current_login)]
+
+
+def commit_audited(
+    db: Session,
+    *,
+    actor: Person,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    detail: str = "",
+) -> None:
+    """Record who did what in the audit log and commit it with the change itself: a change is
+    either made and on record, or neither."""
+    audit(
+        db,
+        actor_id=actor.id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
+    )
+    db.commit()
 
 
 def require_it(user: User) -> Person:

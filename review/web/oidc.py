@@ -3,7 +3,8 @@
 Providers come from settings; each client secret from the environment variable the provider names.
 Authorisation code flow with PKCE; authlib checks the id_token's signature (JWKS), issuer,
 audience, expiry and nonce. A sign-in is accepted only for a person IT gave a log-in: their
-(issuer, subject) pair, or on the first sign-in their e-mail in an allowed domain.
+(issuer, subject) pair, or on the first sign-in their e-mail in an allowed domain. From then on the
+log-in is single sign-on only: a password left on it would bypass the provider's MFA, so it goes.
 """
 
 from __future__ import annotations
@@ -62,13 +63,15 @@ def match_user(
         return None, "the provider has not verified this e-mail address"
     domain = email.rpartition("@")[2]
     if cfg.allowed_domains and domain not in {d.lower() for d in cfg.allowed_domains}:
-        return None, f"accounts of {domain} may not sign in here"
+        return None, "accounts of that e-mail domain may not sign in here"
     user = user_by_username(session, username=email)
     if user is None:
         return None, "there is no Postwarden log-in for this person; ask the Director of IT"
     if user.oidc_subject is not None:
         return None, "this log-in is already linked to another single sign-on identity"
+    had_password = user.password_hash is not None
     user.oidc_issuer, user.oidc_subject = iss, sub
+    user.sso, user.password_hash = True, None
     session.add(user)
     audit(
         session,
@@ -76,6 +79,6 @@ def match_user(
         action="sso_linked",
         object_type="user_account",
         object_id=user.id,
-        detail=f"provider {cfg.name}",
+        detail=f"provider {cfg.name}" + ("; its password removed" if had_password else ""),
     )
     return user, ""

@@ -1,33 +1,36 @@
-"""The session secret, CSRF tokens, security headers and log-in throttling.
+"""The review secret, CSRF tokens, security headers, and the bounds on ids in URLs.
 
-Sessions are Starlette's signed cookie (itsdangerous), HttpOnly and SameSite=Lax (Lax, not
-Strict, so the OIDC provider's redirect back still carries the sign-in state); it holds ids and
-tokens only. Every state-changing request must carry the session's CSRF token (form field or
-`X-CSRF-Token` header): one app-wide dependency checks it, so no route can forget.
+Sessions are server-side (`review.web.sessions`): the cookie is an opaque id, HttpOnly and
+SameSite=Lax (Lax, not Strict, so the OIDC provider's redirect back still carries the sign-in
+state). Every state-changing request must carry the session's CSRF token (form field or
+`X-CSRF-Token` header), an HMAC of the session id under the review secret: one app-wide dependency
+checks it, so no route can forget. The log-in throttle is `review.web.throttle`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 
 from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from postwarden.settings import Settings
+from review.web import sessions
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Ids are PostgreSQL INTEGERs: anything outside is no object at all (404), never a database error.
+MAX_ID = 2**31 - 1
 
 
 def secret_key(settings: Settings) -> str:
-    """The session-signing key: `<home>/review-secret.key`, created (mode 0600) on first use."""
+    """The review secret: `<home>/review-secret.key`, created (mode 0600) on first use. Every
+    server process must share it (session ids and CSRF tokens are MACs under it)."""
     path = Path(settings.home) / "review-secret.key"
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -39,16 +42,21 @@ def secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def valid_id(value: int) -> int:
+    """An id from a URL, or the same 404 as for a missing object."""
+    if not 1 <= value <= MAX_ID:
+        raise HTTPException(404, "No such page or object.")
+    return value
+
+
 # --- CSRF --------------------------------------------------------------------------------------
 
 
 def csrf_token(request: Request) -> str:
-    """The session's token, created with the session (also before log-in, for the log-in form)."""
-    token = request.session.get(CSRF_FIELD)
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.session[CSRF_FIELD] = token
-    return str(token)
+    """The session's token: an HMAC of its id, so it needs no storage and changes at log-in."""
+    key: bytes = request.app.state.csrf_key
+    digest = hmac.new(key, sessions.token_of(request).encode(), hashlib.sha256).hexdigest()
+    return digest[:43]
 
 
 async def csrf_protect(request: Request) -> None:
@@ -58,7 +66,6 @@ async def csrf_protect(request: Request) -> None:
     origin = request.headers.get("origin")
     if origin and origin != "null" and origin.rstrip("/") != _own_origin(request):
         raise HTTPException(403, "Cross-site request refused.")
-    expected = request.session.get(CSRF_FIELD)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         content_type = request.headers.get("content-type", "")
@@ -66,7 +73,7 @@ async def csrf_protect(request: Request) -> None:
             form = await request.form()
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
-    if not expected or not sent or not hmac.compare_digest(str(expected), sent):
+    if not sent or not hmac.compare_digest(csrf_token(request), sent):
         raise HTTPException(403, "This form has expired or did not come from Postwarden.")
 
 
@@ -91,9 +98,27 @@ CSP = "; ".join(
 )
 
 
+def headers(*, static: bool = False, hsts: bool = False) -> dict[str, str]:
+    """What every response carries: CSP without inline script, no framing, no sniffing, no
+    referrer, and no caching of pages that hold personal data."""
+    out = {
+        "content-security-policy": CSP,
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+        "referrer-policy": "no-referrer",
+        "cross-origin-opener-policy": "same-origin",
+        "cross-origin-resource-policy": "same-origin",
+        "permissions-policy": "camera=(), microphone=(), geolocation=()",
+        "cache-control": "public, max-age=3600" if static else "no-store",
+    }
+    if hsts:
+        out["strict-transport-security"] = "max-age=31536000"
+    return out
+
+
 class SecurityHeaders:
-    """Pure ASGI middleware: CSP without inline script, no framing, no sniffing, no referrer,
-    and no caching of pages that hold personal data."""
+    """Pure ASGI middleware adding `headers()` to every response that does not set its own.
+    (The 500 page is answered outside it, by the app's error handler, with the same headers.)"""
 
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
@@ -103,60 +128,16 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope.get("path", "").startswith("/static/")
+        extra = headers(static=scope.get("path", "").startswith("/static/"), hsts=self.hsts)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                extra = {
-                    b"content-security-policy": CSP.encode(),
-                    b"x-content-type-options": b"nosniff",
-                    b"x-frame-options": b"DENY",
-                    b"referrer-policy": b"no-referrer",
-                    b"cross-origin-opener-policy": b"same-origin",
-                    b"cross-origin-resource-policy": b"same-origin",
-                    b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
-                    b"cache-control": b"public, max-age=3600" if static else b"no-store",
-                }
-                if self.hsts:
-                    extra[b"strict-transport-security"] = b"max-age=31536000"
-                headers += [(k, v) for k, v in extra.items() if k not in names]
-                message["headers"] = headers
+                current = list(message.get("headers", []))
+                names = {k.lower() for k, _ in current}
+                current += [
+                    (k.encode(), v.encode()) for k, v in extra.items() if k.encode() not in names
+                ]
+                message["headers"] = current
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-# --- throttling --------------------------------------------------------------------------------
-
-
-class LoginThrottle:
-    """At most `limit` failed log-ins per username (and per client) in `window` seconds."""
-
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
-        self.limit, self.window = limit, window
-        self._fails: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._fails[key]
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
-
-    def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return any(len(self._recent(k, now)) >= self.limit for k in keys)
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for k in keys:
-                self._recent(k, now).append(now)
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for k in keys:
-                self._fails.pop(k, None)

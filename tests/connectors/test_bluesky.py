@@ -47,7 +47,7 @@ def pull(
     return posts, cursor
 
 
-def test_the_public_feed_gives_own_posts_and_replies_not_reposts(sb: SandboxServer) -> None:
+def test_the_public_feed_gives_own_posts_replies_and_reposts(sb: SandboxServer) -> None:
     posts, cursor = pull(bsky(sb, limit=2), BskyCursor())
     assert sorted(p.external_id for p in posts) == sb.upstream_ids("bluesky", DID)
     by_rkey = {p.external_id.rsplit("/", 1)[-1]: p for p in posts}
@@ -55,7 +55,7 @@ def test_the_public_feed_gives_own_posts_and_replies_not_reposts(sb: SandboxServ
     assert reply.extra["reply_parent"].endswith("3lrv2b0000004")
     assert reply.url == f"https://bsky.app/profile/{HANDLE}/post/3lrv2b0000005"
     assert by_rkey["3lrv2b0000002"].extra["media"][0]["alt_text"] == "Exam timetable grid"
-    assert cursor == BskyCursor(since="2026-11-15T12:00:00.000Z")
+    assert cursor == BskyCursor(since="2026-11-15T13:00:00.000Z")  # the repost at the top
     assert all("Authorization" not in str(e) for e in sb.requests("/xrpc/"))
 
 
@@ -84,12 +84,12 @@ def test_a_sweep_cut_short_resumes_from_the_feed_cursor(sb: SandboxServer) -> No
 
 def test_a_start_time_limits_the_first_pull(sb: SandboxServer) -> None:
     posts, _ = pull(bsky(sb, start_time=datetime(2026, 11, 8, tzinfo=UTC)), BskyCursor())
-    assert len(posts) == 3
+    assert len(posts) == 6  # three own posts, two with links, one repost since 8 November
 
 
 def test_logging_in_with_an_app_password(sb: SandboxServer) -> None:
     posts, _ = pull(bsky(sb, login=HANDLE), BskyCursor())
-    assert len(posts) == 5
+    assert len(posts) == 9  # seven own posts and two reposts
     assert sb.request_count("/xrpc/com.atproto.server.createSession") == 1
     with pytest.raises(AuthExpired, match="AuthenticationRequired"):
         pull(bsky(sb, login=HANDLE, password="revoked-app-password"), BskyCursor())

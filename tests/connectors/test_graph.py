@@ -3,6 +3,8 @@ over HTTP to the sandbox (no patched client methods)."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +13,13 @@ import facebook
 import pytest
 
 from connectors.base import Credentials, PulledPost
-from connectors.errors import AuthExpired, MalformedPayload, RateLimited, TransientError
+from connectors.errors import (
+    AuthExpired,
+    ConnectorError,
+    MalformedPayload,
+    RateLimited,
+    TransientError,
+)
 from connectors.facebook import FacebookPageConnector, GraphCursor
 from connectors.graph import GraphClient, GraphNotFound, usage_from_headers
 from connectors.instagram import InstagramConnector
@@ -151,7 +159,6 @@ def test_instagram_media_comments_replies_and_carousels(sb: SandboxServer) -> No
     [
         ("expired", AuthExpired, "Graph error 190/463"),
         ("429", RateLimited, "80001"),
-        ("500", TransientError, "Graph error 1"),
         ("503", TransientError, "HTTP 503"),
         ("timeout", TransientError, "in time"),
         ("malformed", MalformedPayload, "invalid JSON"),
@@ -233,3 +240,50 @@ def test_tokens_echoed_by_graph_never_reach_recorded_pages_or_logs(
     with caplog.at_level(logging.DEBUG, logger="urllib3.connectionpool"):
         conn.fetch(conn.request(GraphCursor(), None))
     assert "access_token=[REDACTED]" in caplog.text and TOKEN not in caplog.text
+
+
+def test_error_1_asks_again_for_less_never_the_same_request(sb: SandboxServer) -> None:
+    """Graph error 1 ("Please reduce the amount of data you're asking for"): each new request
+    asks for half the posts and comments; the same request is never sent twice."""
+    sb.add_fault(f"/v24.0/{PAGE}/posts", "500", times=2)  # the sandbox's 500 is Graph's code 1
+    conn = fb(sb, limit=8)
+    page = conn.parse_page(conn.fetch(conn.request(GraphCursor(), None)))
+    asked = [r["query"] for r in sb.requests(f"/v24.0/{PAGE}/posts")]
+    assert [q["limit"] for q in asked] == ["8", "4", "2"]
+    assert [re.findall(r"\.limit\((\d+)\)", q["fields"]) for q in asked] == [
+        ["100"],
+        ["50"],
+        ["25"],
+    ]
+    assert 0 < len([p for p in page.posts if p.extra.get("kind") not in ("comment", "reply")]) <= 2
+
+
+def test_error_1_even_for_one_post_fails_the_account_with_the_reason(sb: SandboxServer) -> None:
+    sb.add_fault(f"/v24.0/{PAGE}/posts", "500", times=None)
+    conn = fb(sb, limit=4)
+    with pytest.raises(ConnectorError, match="less data even for one post") as caught:
+        conn.fetch(conn.request(GraphCursor(), None))
+    assert not isinstance(caught.value, TransientError)  # not retried as if it might pass
+    limits = [r["query"]["limit"] for r in sb.requests(f"/v24.0/{PAGE}/posts")]
+    assert len(limits) == len(
+        set(tuple(r["query"].items()) for r in sb.requests(f"/v24.0/{PAGE}/posts"))
+    )
+    assert limits[0] == "4" and limits[-1] == "1"
+
+
+def test_time_based_paging_from_the_sandbox_is_followed_to_the_end(sb: SandboxServer) -> None:
+    """A Page on time-based paging (links with until/__paging_token, no cursors): every post is
+    read, page after page, until the empty page."""
+    sb.app.graph._accounts[PAGE] = dataclasses.replace(sb.app.graph._accounts[PAGE], paging="time")
+    conn = fb(sb, limit=2)
+    cursor, token, posts = GraphCursor(), None, []
+    for _ in range(20):
+        page = conn.parse_page(conn.fetch(conn.request(cursor, token)))
+        cursor = conn.advance(cursor, page)
+        posts += [p.external_id for p in page.posts]
+        token = page.next_page
+        if not token:
+            break
+    assert sorted(set(posts)) == sb.upstream_ids("facebook", PAGE)
+    assert any("__paging_token" in r["query"] for r in sb.requests(f"/v24.0/{PAGE}/posts"))
+    assert not any("after" in r["query"] for r in sb.requests(f"/v24.0/{PAGE}/posts"))

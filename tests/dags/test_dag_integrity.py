@@ -64,7 +64,7 @@ def test_monitor_shape(dagbag: Any) -> None:
     dag = dagbag.dags["postwarden_monitor"]
     pulls = {f"pull_{p}" for p in sharding.platforms()}
     plans = {f"plan_{p}" for p in sharding.platforms()}
-    assert {t.task_id for t in dag.tasks} == {"scan", "review", *plans, *pulls}
+    assert {t.task_id for t in dag.tasks} == {"plan_scan", "scan", "review", *plans, *pulls}
     assert dag.max_active_runs == 1 and dag.catchup is False
     assert dag.schedule == "*/15 * * * *"
     assert all(t.retries >= 2 for t in dag.tasks), "every task retries"
@@ -74,5 +74,8 @@ def test_monitor_shape(dagbag: Any) -> None:
         platform = task_id.removeprefix("pull_")
         assert pull.pool == sharding.pool_name(platform)
         assert pull.upstream_task_ids == {f"plan_{platform}"}
-    assert dag.get_task("scan").trigger_rule == "all_done"
-    assert dag.get_task("scan").upstream_task_ids == pulls
+    assert dag.get_task("plan_scan").trigger_rule == "all_done"
+    assert dag.get_task("plan_scan").upstream_task_ids == pulls
+    scan = dag.get_task("scan")
+    assert type(scan).__name__.endswith("MappedOperator"), "the scan fans out over post ranges"
+    assert scan.upstream_task_ids == {"plan_scan"}

@@ -112,7 +112,10 @@ def test_roster_pupil_opens_a_high_item_in_the_cycle(cfg: Settings) -> None:
     _post(cfg, first, "p1", "so proud of lily-mae thompson today")  # no cue, lower case
     _post(cfg, first, "p2", "so proud of lily-mae jones today")
     scan.scan_pending(cfg.pipeline(), stack=scan.load_stack(cfg.pipeline()))
-    assert _items(cfg) == {"p1": "high"}
+    assert _items(cfg)["p1"] == "high"
+    with Session(cfg.engine) as s:  # p2 may read as a pupil named, but it is no roster pupil
+        p2 = s.exec(select(Post).where(Post.external_id == "p2")).one()
+        assert "PUPIL_NAME" not in {f.type for f in crud.findings_for(s, post_id=p2.id)}  # type: ignore[arg-type]
 
 
 def test_allowlisting_needs_the_key(session: Session) -> None:

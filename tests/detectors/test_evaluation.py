@@ -183,10 +183,50 @@ def test_cli_reports_a_bad_file_without_a_traceback(tmp_path: Path) -> None:
 
 
 def test_seed_corpus_through_the_real_stack(stack: DetectorStack) -> None:
-    """Regression floors for the policy sections on the seed corpus (figures in docs)."""
+    """Regression floors for the policy sections on the seed corpus (figures in docs), scored as
+    the acceptance check does: recall per section, and clean posts left alone (FLAGGED
+    precision). The seed corpus labels one section per post, so the section classifier's second,
+    related section (8.15 beside an 8.10 insult) is not a false alarm on a clean post."""
     report = evaluate_file(SEED, stack.detect_many, min_severity=Severity.MEDIUM)
     sections = report.tables["post level by section"]
-    for section in ("8.9", "8.10", "8.11", "8.14", "8.15", "8.16", "10"):
-        assert sections[section].f1 >= 0.7, (section, sections[section].as_dict())
+    for section in ("8.4", "8.5", "8.9", "8.10", "8.11", "8.13", "8.14", "8.15", "8.16", "10"):
+        assert sections[section].recall >= 0.8, (section, sections[section].as_dict())
     flagged = report.tables["post level by type"][FLAGGED]
-    assert flagged.precision >= 0.9 and flagged.recall >= 0.75, flagged.as_dict()
+    assert flagged.precision >= 0.95 and flagged.recall >= 0.9, flagged.as_dict()
+
+
+def _sev(kind: str, section: str, severity: Severity) -> Finding:
+    return Finding(kind, 0, 1, 0.9, section, severity, "why", "t")
+
+
+def test_sections_schema_scores_as_the_acceptance_check(tmp_path: Path) -> None:
+    """A section counts only at medium+; 8.7 also satisfies 10; clean posts flagged at medium+."""
+    rows = [
+        {"text": "a", "sections": ["8.4", "10"]},
+        {"text": "b", "sections": ["8.13"]},
+        {"text": "c", "sections": []},
+        {"text": "d", "sections": []},
+        {"text": "e", "sections": ["8.4"]},
+    ]
+    found = {
+        "a": [_sev("PUPIL", "8.4", Severity.HIGH), _sev("PHONE_NUMBER", "8.7", Severity.MEDIUM)],
+        "b": [_sev("SUPPLIER", "8.13", Severity.LOW)],  # below the review threshold: missed
+        "c": [_sev("PERSON", "8.4", Severity.LOW)],  # low: not flagged
+        "d": [_sev("OFFENSIVE", "8.15", Severity.MEDIUM)],  # a clean post flagged
+        "e": [_sev("PUPIL", "8.5", Severity.HIGH)],  # wrong section: 8.4 missed
+    }
+    path = write(tmp_path, rows)
+    report = evaluate_file(path, lambda texts: [found[t] for t in texts])
+    assert report.extra["min_severity"] == "medium"
+    assert report.extra["recall_by_section"] == {"8.4": 0.5, "8.13": 0.0, "10": 1.0}
+    assert report.extra["macro_recall"] == 0.5
+    assert (report.extra["clean_posts"], report.extra["clean_flagged"]) == (2, 0.5)
+    low = evaluate_file(path, lambda texts: [found[t] for t in texts], min_severity=Severity.LOW)
+    assert low.extra["recall_by_section"]["8.13"] == 1.0
+    assert low.extra["clean_flagged"] == 1.0
+
+
+def test_sections_must_be_a_list_of_strings(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"text": "a", "sections": "8.4"}])
+    with pytest.raises(LabelledDataError, match='"sections" must be a list'):
+        evaluate_file(path, lambda texts: [[] for _ in texts])

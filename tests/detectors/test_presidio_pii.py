@@ -179,7 +179,7 @@ def test_analyzer_supports_only_the_requested_entities(stack: DetectorStack) -> 
 def test_uk_digits_do_not_trigger_us_entities(stack: DetectorStack) -> None:
     # Presidio's default registry reports US_DRIVER_LICENSE / US_BANK_NUMBER on strings like these.
     text = "Trip code 123456789 and booking ref A1234567 for Year 5"
-    assert all(f.type in ENTITIES for f in stack.detect(text))
+    assert all(f.type in ENTITIES for f in stack.detect(text) if f.detector == "presidio")
 
 
 @pytest.mark.parametrize(

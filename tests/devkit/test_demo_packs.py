@@ -1,4 +1,5 @@
-"""The demo trust configures its own suppliers, as a trust would, and the demo flags them."""
+"""The demo trust configures its own suppliers, as a trust would: criticism of a caterer is found
+with or without the list, and with it the finding points at the supplier's name."""
 
 from __future__ import annotations
 
@@ -21,15 +22,22 @@ def _text(tweet_id: str) -> str:
     return next(t["text"] for t in tweets if t["id"] == tweet_id)
 
 
-@pytest.mark.parametrize(("packs", "expected"), [(None, set()), (DEMO_PACKS, {"medium"})])
-def test_supplier_criticism_needs_the_trusts_supplier_list(
-    sqlite_settings: Settings, packs: Path | None, expected: set[str]
+@pytest.mark.parametrize(
+    ("packs", "spans"),
+    [
+        (None, set()),  # found without any list (issue 10), by reading the post
+        (DEMO_PACKS, {"Dunmore Catering Ltd"}),  # the trust's list puts the span on the name
+    ],
+)
+def test_supplier_criticism_is_found_and_the_trusts_list_names_the_supplier(
+    sqlite_settings: Settings, packs: Path | None, spans: set[str]
 ) -> None:
     stack = DetectorStack.build(StackConfig(packs_dir=packs, workers=1))
+    text = _text(DUNMORE)
     try:
-        found = stack.detect(_text(DUNMORE))
+        found = [f for f in stack.detect(text) if f.type == "SUPPLIER" and f.section == "8.13"]
     finally:
         stack.close()
-    assert {str(f.severity) for f in found if f.type == "SUPPLIER" and f.section == "8.13"} == (
-        expected
-    )
+    assert {str(f.severity) for f in found} == {"medium"}
+    named = {text[f.start : f.end] for f in found} & {"Dunmore Catering Ltd"}
+    assert named == spans

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import spacy
 from spacy.tokens import Span
 
-from devkit.training.person_f1 import Score, score, token_offsets
-from devkit.training.train_social_ner import annotate, school_posts, with_case_copies
+from detectors.evaluation import Counts, token_offsets
+from devkit.training.person_f1 import score
+from devkit.training.social_ner_data import annotate, school_posts, with_case_copies
 
 
 def _teacher(text: str, ents: list[tuple[int, int, str]]) -> spacy.tokens.Doc:
@@ -60,7 +62,50 @@ def test_token_overlap_f1() -> None:
         ],
     }
     assert token_offsets(row["text"], row["tokens"])[2] == (9, 12)  # type: ignore[arg-type]
-    # Predicted: the handle (a false positive: handles are not names) and "Ann" only.
-    result = score([row], [[(0, 4), (9, 12)]])
+    # Predicted: the handle (left out of both sides, as in `postwarden eval`), "Ann" and "met".
+    result = score([row], [[(0, 4), (9, 12), (17, 20)]])
     assert (result.tp, result.fp, result.fn) == (1, 1, 2)
-    assert Score(1, 1, 2).f1 == 2 * 0.5 * (1 / 3) / (0.5 + 1 / 3)
+    assert Counts(1, 1, 2).f1 == 2 * 0.5 * (1 / 3) / (0.5 + 1 / 3)
+
+
+def test_placeholder_domains_become_real_looking_ones_reproducibly() -> None:
+    from devkit.training.train_sections import TLDS, realistic_addresses
+
+    text = "see h o t . example / uk, xxxtube dot example/v/1 and oakfield.example"
+    out = realistic_addresses(text, "batch:1")
+    assert "example" not in out and out == realistic_addresses(text, "batch:1")
+    assert any(f". {t} / uk" in out for t in TLDS)
+    assert realistic_addresses("an example of good work", "x") == "an example of good work"
+
+
+def test_thresholds_keep_clean_posts_flagged_within_the_budget() -> None:
+    import numpy as np
+
+    from devkit.training.train_sections import recall_table, thresholds
+
+    rng = np.random.default_rng(0)
+    y = np.zeros((200, 2), dtype=bool)
+    y[:20, 0] = True
+    y[20:40, 1] = True
+    p = rng.uniform(0, 0.5, size=(200, 2))
+    p[y] += 0.4  # positives score higher, with overlap
+    for budget in (0.0, 0.05, 0.2):
+        cut, flagged = thresholds(p, y, budget)
+        clean = ~y.any(axis=1)
+        assert flagged == float((p[clean] >= np.array(cut)).any(axis=1).mean()) <= budget
+    loose, _ = thresholds(p, y, 0.2)
+    tight, _ = thresholds(p, y, 0.05)
+    assert all(
+        a >= b for a, b in zip(recall_table(p, y, loose), recall_table(p, y, tight), strict=True)
+    )
+
+
+def test_a_bad_batch_line_names_its_number(tmp_path: Path) -> None:
+    import pytest
+
+    from devkit.training.train_sections import read_batch
+
+    path = tmp_path / "b.jsonl"
+    path.write_text('{"text": "ok", "sections": []}\n{"text": "x", "sections": ["9.9"]}\n')
+    with pytest.raises(SystemExit, match="line 2"):
+        read_batch(path)

@@ -3,12 +3,16 @@ authorisation rules care about; and clients signed in through the real log-in fo
 
 from __future__ import annotations
 
+import email as email_lib
 import re
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.message import Message
 
 import pytest
+from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -30,6 +34,7 @@ from storage.models import (
 )
 from storage.review_models import UserAccount
 from storage.types import utcnow
+from tests.support import settings_with
 
 PASSWORD = "correct horse battery staple"
 _HASH = hash_password(PASSWORD)  # one argon2 hash shared by every test user (hashing is slow)
@@ -294,3 +299,51 @@ def sqlite_browser(
         return Browser(app_for(sqlite_settings)).login(key)
 
     return signed_in
+
+
+# --- mail ----------------------------------------------------------------------------------------
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], Message]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append(
+            (list(envelope.rcpt_tos), email_lib.message_from_bytes(envelope.content))
+        )
+        return "250 OK"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for rcpt, m in self.messages if address in rcpt]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    box, port = Inbox(), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+def with_mail(settings: Settings, port: int) -> Settings:
+    """Settings whose mail goes to the test inbox on `port`, with links to the review UI."""
+    return settings_with(
+        settings,
+        smtp={"host": "127.0.0.1", "port": port, "from_address": "postwarden@trust.example"},
+        review={"base_url": "http://testserver"},
+    )
+
+
+def body_of(message: Message) -> str:
+    text = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    return str(message["Subject"]) + "\n" + text.replace("\r\n", "\n")

@@ -1,9 +1,15 @@
-"""My queue, the item page, the four actions and the export of one item."""
+"""My queue, the item page, the four actions and the export of one item.
+
+Acts and exports are POSTs (so they carry the CSRF token): a link on another site cannot make a
+signed-in browser write to an item's record. Every act goes through `_perform`, the one place that
+commits it or, on an `ActionError`, rolls it back and says why.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,12 +19,14 @@ from sqlmodel import col, select
 
 from core.findings import Severity
 from review.domain import actions as acts
-from review.domain import authz, export, render, routing
-from review.domain.actions import ActionError, EscalateTo, ItemContext, ResolveOutcome
+from review.domain import authz, export, post_view, render, routing
+from review.domain.actions import ActionError, EscalateTo, ResolveOutcome
+from review.domain.context import ItemContext, load_context
 from review.web import policy_text
 from review.web.deps import Cfg, Db, User, flash, roster_key
 from review.web.deps import render as page
-from storage import crud
+from review.web.security import valid_id
+from storage import connector_crud, crud
 from storage.models import FindingRow, ItemState, Person, Post, ReviewItem, Role
 from storage.review_models import ReferralTarget
 
@@ -38,10 +46,10 @@ NOTE = Annotated[str, Form(max_length=acts.NOTE_MAX + 100)]
 
 def _item_or_404(db: Db, user: Person, item_id: int) -> ItemContext:
     """The item, if this person may see it; otherwise the same 404 as for a missing item."""
-    item = db.get(ReviewItem, item_id)
+    item = db.get(ReviewItem, valid_id(item_id))
     if item is None:
         raise HTTPException(404, "No such item, or it is not yours to see.")
-    ctx = acts.load_context(db, item)
+    ctx = load_context(db, item)
     if not authz.can_view(user, ctx):
         raise HTTPException(404, "No such item, or it is not yours to see.")
     return ctx
@@ -155,27 +163,37 @@ def _escalation_preview(db: Db, user: Person, ctx: ItemContext) -> dict[str, obj
     }
 
 
+def _phrase(text: str | None, finding: Any) -> tuple[render.Token, ...]:
+    phrase = render.excerpt(text, finding)
+    if len(phrase) > post_view.PHRASE_MAX:
+        phrase = phrase[: post_view.PHRASE_MAX] + "…"
+    return render.tokens(phrase)
+
+
 @router.get("/items/{item_id}")
 def item_page(request: Request, item_id: int, db: Db, user: User, settings: Cfg) -> Response:
     ctx = _item_or_404(db, user, item_id)
     acts.record_view(db, ctx=ctx, actor=user)
     db.commit()
     people = _people_by_id(db)
+    text = ctx.post.text or ""
+    parts = post_view.parts_of(text, connector_crud.extra_for(db, post_id=ctx.post.id))  # type: ignore[arg-type]
     return page(
         request,
         "item.html",
         {
             "ctx": ctx,
-            "segments": render.segments(ctx.post.text, ctx.findings),
+            "post": post_view.view(text, ctx.findings, parts),
             "findings": [
                 {
                     "n": n,
                     "row": f,
                     "policy": policy_text.section_text(settings, f.section),
-                    "phrase": render.tokens(render.excerpt(ctx.post.text, f)),
+                    "phrase": _phrase(ctx.post.text, f),
                 }
-                for n, f in enumerate(ctx.findings, start=1)
+                for n, f in enumerate(ctx.findings[: post_view.FINDINGS_SHOWN], start=1)
             ],
+            "more_findings": max(0, len(ctx.findings) - post_view.FINDINGS_SHOWN),
             "link": render.safe_link(ctx.post.url),
             "author_tokens": render.tokens(ctx.post.author_handle or ""),
             **_history(db, item_id, people),
@@ -208,13 +226,19 @@ def _history(db: Db, item_id: int, people: dict[int | None, Person]) -> dict[str
     return {"events": events, "looks": sorted(looks.items(), key=lambda kv: kv[1][1], reverse=True)}
 
 
-def _done(request: Request, item_id: int, message: str) -> Response:
-    flash(request, message)
-    return RedirectResponse(f"/items/{item_id}", status_code=303)
-
-
-def _failed(request: Request, item_id: int, exc: ActionError) -> Response:
-    flash(request, str(exc), "error")
+def _perform(
+    request: Request, db: Db, item_id: int, act: Callable[[], object], done: str
+) -> Response:
+    """Do one act: commit it and say `done`, or on an `ActionError` undo everything it did and
+    show why. Either way, back to the item."""
+    try:
+        act()
+    except ActionError as exc:
+        db.rollback()
+        flash(request, str(exc), "error")
+    else:
+        db.commit()
+        flash(request, done)
     return RedirectResponse(f"/items/{item_id}", status_code=303)
 
 
@@ -229,21 +253,21 @@ def dismiss(
     allowlist: Annotated[list[int], Form()] = [],  # noqa: B006  (FastAPI reads, never mutates)
 ) -> Response:
     ctx = _actable(db, user, item_id)
-    try:
-        acts.dismiss(
+    extra = f" {len(allowlist)} phrase(s) allowlisted for this account." if allowlist else ""
+    return _perform(
+        request,
+        db,
+        item_id,
+        lambda: acts.dismiss(
             db,
             ctx=ctx,
             actor=user,
             note=note,
             allowlist_finding_ids=allowlist,
             key=roster_key(settings)[0],
-        )
-    except ActionError as exc:
-        db.rollback()
-        return _failed(request, item_id, exc)
-    db.commit()
-    extra = f" {len(allowlist)} phrase(s) allowlisted for this account." if allowlist else ""
-    return _done(request, item_id, "Dismissed as a false positive." + extra)
+        ),
+        "Dismissed as a false positive." + extra,
+    )
 
 
 @router.post("/items/{item_id}/resolve")
@@ -256,13 +280,13 @@ def resolve(
     outcome: Annotated[ResolveOutcome, Form()] = ResolveOutcome.REMOVED,
 ) -> Response:
     ctx = _actable(db, user, item_id)
-    try:
-        acts.resolve(db, ctx=ctx, actor=user, note=note, outcome=outcome)
-    except ActionError as exc:
-        db.rollback()
-        return _failed(request, item_id, exc)
-    db.commit()
-    return _done(request, item_id, "Resolved.")
+    return _perform(
+        request,
+        db,
+        item_id,
+        lambda: acts.resolve(db, ctx=ctx, actor=user, note=note, outcome=outcome),
+        "Resolved.",
+    )
 
 
 @router.post("/items/{item_id}/escalate")
@@ -282,8 +306,12 @@ def escalate(
         target = ReferralTarget(referral) if referral else None
     except ValueError:
         raise HTTPException(422, "Unknown referral.") from None
-    try:
-        acts.escalate(
+    referred = f" Referral recorded: {target.label}." if target else ""
+    return _perform(
+        request,
+        db,
+        item_id,
+        lambda: acts.escalate(
             db,
             ctx=ctx,
             actor=user,
@@ -292,25 +320,21 @@ def escalate(
             referral=target,
             reference=reference,
             config=settings.review,
-        )
-    except ActionError as exc:
-        db.rollback()
-        return _failed(request, item_id, exc)
-    db.commit()
-    referred = f" Referral recorded: {target.label}." if target else ""
-    return _done(request, item_id, "Escalated." + referred)
+        ),
+        "Escalated." + referred,
+    )
 
 
 @router.post("/items/{item_id}/comment")
 def comment(request: Request, item_id: int, db: Db, user: User, note: NOTE) -> Response:
     ctx = _item_or_404(db, user, item_id)
-    try:
-        acts.comment(db, ctx=ctx, actor=user, note=note)
-    except ActionError as exc:
-        db.rollback()
-        return _failed(request, item_id, exc)
-    db.commit()
-    return _done(request, item_id, "Comment added.")
+    return _perform(
+        request,
+        db,
+        item_id,
+        lambda: acts.comment(db, ctx=ctx, actor=user, note=note),
+        "Comment added.",
+    )
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -324,13 +348,13 @@ def _export(db: Db, user: Person, item_id: int, what: str) -> dict[str, object]:
     return data
 
 
-@router.get("/items/{item_id}/print")
+@router.post("/items/{item_id}/print")
 def print_view(request: Request, item_id: int, db: Db, user: User) -> Response:
     data = _export(db, user, item_id, "exported_print")
-    return page(request, "print.html", {"data": data, "render": render})
+    return page(request, "print.html", {"data": export.capped(data), "render": render})
 
 
-@router.get("/items/{item_id}/export.json")
+@router.post("/items/{item_id}/export.json")
 def export_json(item_id: int, db: Db, user: User) -> Response:
     data = _export(db, user, item_id, "exported_json")
     return Response(
@@ -340,7 +364,7 @@ def export_json(item_id: int, db: Db, user: User) -> Response:
     )
 
 
-@router.get("/items/{item_id}/export.pdf")
+@router.post("/items/{item_id}/export.pdf")
 def export_pdf(item_id: int, db: Db, user: User) -> Response:
     data = _export(db, user, item_id, "exported_pdf")
     return Response(

@@ -11,6 +11,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from core.findings import Finding, Severity
 from detectors.policy import PackSet, policy_detectors
+from detectors.policy.sections import corroborate
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
@@ -81,9 +82,35 @@ FLAGGED = [
     ("lol www.pornhub.com/view?v=1.", "PORNOGRAPHIC_LINK", "8.14", H, "www.pornhub.com/view?v=1"),
     ("see HTTPS://UK.XVIDEOS.COM/x", "PORNOGRAPHIC_LINK", "8.14", H, "HTTPS://UK.XVIDEOS.COM/x"),
     ("http://anything.xxx/gallery", "PORNOGRAPHIC_LINK", "8.14", H, "http://anything.xxx/gallery"),
+    # Not on any list: the address's own words, also when spelt to dodge a filter.
+    (
+        "see freesexcams[.]example/live",
+        "PORNOGRAPHIC_LINK",
+        "8.14",
+        H,
+        "freesexcams[.]example/live",
+    ),
+    ("p0rnclips.example/new lol", "PORNOGRAPHIC_LINK", "8.14", H, "p0rnclips.example/new"),
+    (
+        "new one for the group chat: h o t b a b e s . example / nsfw",
+        "PORNOGRAPHIC_LINK",
+        "8.14",
+        H,
+        "h o t b a b e s . example / nsfw",
+    ),
+    ("sexyteens dot example for the lads", "PORNOGRAPHIC_LINK", "8.14", H, "sexyteens dot example"),
+    # Any service provider, listed or not, and discount codes.
+    ("Use code HALLS20 for 20% off at the uniform shop", "SUPPLIER", "8.13", M, "Use code"),
+    (
+        "The catering company have been shocking this term, cold food every day",
+        "SUPPLIER",
+        "8.13",
+        M,
+        "The catering",
+    ),
     ("That new PE teacher is a total retard", "DISCRIMINATORY", "8.15", H, "retard"),
     ("Too many pakis round here", "DISCRIMINATORY", "8.15", H, "pakis"),
-    ("Shut up you fucking idiot", "OFFENSIVE", "8.15", H, "idiot"),
+    ("Shut up you fucking idiot", "OFFENSIVE", "8.15", H, "fucking idiot"),
     ("Posting as Mrs Jones while she's on leave lol", "IMPERSONATION", "8.16", M, "Posting as"),
     (
         "I'm on his account while he's away, he left it logged in",
@@ -116,18 +143,24 @@ CLEAN = [
     "Please be aware of a fake account pretending to be our school. Please report it.",
     "The football match has been suspended because of the waterlogged pitch.",
     "Year 4 Viking day: the children pretended to be raiders and traders.",
-    "Revision sessions for the GCSE maths paper start after half term, past papers online.",
     "Year 4 had a brilliant time at the farm, meeting the animals.",
     "Staff training today on safeguarding and the child protection policy.",
-    "Our litter pick collected four bags of rubbish around the school.",
     "Year 6 visited Parliament and met the Speaker.",
-    "There was a chink of light through the clouds on sports day.",
+    "Our RSE curriculum is at www.sexualhealthschools.example/curriculum for parents to read.",
+    "Year 6 residential photos: brookfield.example/essex-trip",
+    "Blue tits are nesting in our bird box! Watch live at birdcam.example/bluetits",
+    "We talked about online porn. Next week: healthy relationships.",
+    "Polka dot day on Friday: wear something spotty!",
+    "Thank you to the caterers for a lovely Christmas lunch",
+    "International Women's Day: our girls met three female engineers",
+    "Refugee Week: our choir sang in three languages",
 ]
 
 
 @pytest.fixture(scope="module")
 def detectors(packs: PackSet) -> list:
-    return policy_detectors(packs=packs)
+    """The packs' detectors (the section classifier has its own tests: test_sections.py)."""
+    return policy_detectors(packs=packs, section_classifier=False)
 
 
 def _run(detectors: list, text: str, artifacts: NlpArtifacts | None) -> list[Finding]:
@@ -154,12 +187,36 @@ def test_flags_the_breach_at_the_right_span(
     assert matched in {text[f.start : f.end] for f in mine}
 
 
-@pytest.mark.parametrize("text", CLEAN)
-def test_leaves_innocent_posts_alone(
+# Innocent posts the packs leave alone but the section classifier still flags at MEDIUM (known
+# false alarms, docs/detectors.md): the packs' exclusions are tested here on their own.
+CLASSIFIER_FALSE_ALARMS = [
+    "Revision sessions for the GCSE maths paper start after half term, past papers online.",
+    "Our litter pick collected four bags of rubbish around the school.",
+    "There was a chink of light through the clouds on sports day.",
+]
+
+
+@pytest.mark.parametrize("text", CLASSIFIER_FALSE_ALARMS)
+def test_packs_leave_alone_what_the_classifier_still_flags(
     detectors: list, artifacts_for: Callable[[str], NlpArtifacts], text: str
 ) -> None:
     found = [f for f in _run(detectors, text, artifacts_for(text)) if f.severity is not L]
     assert found == []
+
+
+@pytest.fixture(scope="module")
+def with_classifier(packs: PackSet) -> list:
+    """Every policy detector as the stack runs them: packs and the section classifier."""
+    return policy_detectors(packs=packs)
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_leaves_innocent_posts_alone(
+    with_classifier: list, artifacts_for: Callable[[str], NlpArtifacts], text: str
+) -> None:
+    """As in production: cue-word findings the section classifier does not support stay LOW."""
+    found = corroborate(_run(with_classifier, text, artifacts_for(text)))
+    assert [f for f in found if f.severity is not L] == []
 
 
 @pytest.mark.parametrize(
@@ -219,5 +276,22 @@ def test_classifier_finding_points_at_the_most_offensive_word(detectors: list) -
     text = "Honestly what a lovely day, shame about that fucking idiot at the gate"
     offensive = [f for f in _run(detectors, text, None) if f.type == "OFFENSIVE"]
     assert len(offensive) == 1
-    assert text[offensive[0].start : offensive[0].end] in {"fucking", "idiot"}
+    assert text[offensive[0].start : offensive[0].end] in {"fucking", "idiot", "fucking idiot"}
     assert 0.5 <= offensive[0].score <= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "discriminatory"),
+    [
+        ("Shut up you fucking idiot", False),  # abusive, but about no group: OFFENSIVE only
+        ("Women shouldn't be allowed to teach, they're all useless hysterical bitches", True),
+        ("Send the migrants back, they're vermin and they're ruining this town", True),
+        ("International Women's Day: our girls met three female engineers", False),
+    ],
+)
+def test_discriminatory_needs_hostility_towards_a_group(
+    detectors: list, text: str, discriminatory: bool
+) -> None:
+    found = [f for f in _run(detectors, text, None) if f.detector == "policy:offensive-classifier"]
+    hits = [f for f in found if f.type == "DISCRIMINATORY" and f.severity is not L]
+    assert bool(hits) is discriminatory, found

@@ -24,6 +24,7 @@ EXPECTED = {
     "derogatory": ("8.10", "DEROGATORY"),
     "political": ("8.11", "POLITICAL"),
     "suppliers": ("8.13", "SUPPLIER"),
+    "supplier_services": ("8.13", "SUPPLIER"),
     "pornographic": ("8.14", "PORNOGRAPHIC_LINK"),
     "offensive": ("8.15", "DISCRIMINATORY"),
     "impersonation": ("8.16", "IMPERSONATION"),

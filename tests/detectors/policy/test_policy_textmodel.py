@@ -14,7 +14,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
+from detectors.encoder import load_encoder
 from detectors.policy.offensive import load_model
+from detectors.policy.packs import OffensivePack, load_packs
 from detectors.policy.textmodel import TextModel, analyze_chars, analyze_words, tokenize
 
 DEV = Path(__file__).resolve().parents[4] / "shared" / "eval" / "dev"
@@ -85,5 +87,15 @@ def test_shipped_model_beats_alt_profanity_check_on_dev(head: str, corpus: str) 
         texts, y = _dev(corpus)
         baseline = f1_score(y, profanity_check.predict(texts), average="macro")
     model = load_model().heads[head]
-    ours = f1_score(y, [model.score(t).probability >= 0.5 for t in texts], average="macro")
+    encoder = load_encoder(load_model().meta["encoder"]["name"])
+    pack = load_packs().get("offensive")
+    assert isinstance(pack, OffensivePack)
+    cut = pack.offensive_medium_threshold if head == "offensive" else pack.hate_medium_threshold
+    probabilities = [model.score(t, encoder.encode(t)).probability for t in texts]
+    ours = f1_score(y, [p >= cut for p in probabilities], average="macro")
     assert ours > baseline + 0.05, (ours, baseline)
+
+
+def test_a_head_that_reads_embeddings_refuses_a_post_without_one() -> None:
+    with pytest.raises(ValueError, match="embedding"):
+        load_model().heads["offensive"].score("hello")

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from devkit.sandbox import DatasetError, SandboxServer
-from devkit.sandbox.graph_api import parse_fields
+from devkit.sandbox.graph import parse_fields
 from devkit.sandbox.media_api import jpeg, png
 
 TOKEN = "demo-sandbox-token"
@@ -47,7 +47,7 @@ def test_graph_pages_newest_first_with_cursors_and_usage_headers(sb: SandboxServ
             break
         assert "access_token=" in body["paging"]["next"]
         params["after"] = body["paging"]["cursors"]["after"]
-    assert seen == [f"{PAGE}_{n}" for n in (2006, 2005, 2004, 2003, 2002, 2001)]
+    assert seen == [f"{PAGE}_{n}" for n in (2006, 2011, 2005, 2004, 2003, 2002, 2001)]
 
 
 def test_graph_since_and_until_are_inclusive_unix_seconds(sb: SandboxServer) -> None:
@@ -189,10 +189,13 @@ def test_author_feed_pages_with_a_cursor_and_marks_reposts(sb: SandboxServer) ->
     first = requests.get(url, params=params, timeout=5).json()
     assert len(first["feed"]) == 4 and first["cursor"]
     second = requests.get(url, params={**params, "cursor": first["cursor"]}, timeout=5).json()
-    assert "cursor" not in second
-    items = first["feed"] + second["feed"]
+    assert len(second["feed"]) == 4 and second["cursor"]
+    third = requests.get(url, params={**params, "cursor": second["cursor"]}, timeout=5).json()
+    assert "cursor" not in third
+    items = first["feed"] + second["feed"] + third["feed"]
     reposts = [i for i in items if i.get("reason")]
-    assert len(items) == 6 and len(reposts) == 1
+    assert len(items) == 9 and len(reposts) == 2
+    assert first["feed"][0]["reason"]["uri"].startswith("at://did:plc:riversideacademy0001/")
     assert reposts[0]["reason"]["$type"] == "app.bsky.feed.defs#reasonRepost"
     r = requests.get(url, params={"actor": "nobody.bsky.social"}, timeout=5)
     assert (r.status_code, r.json()["error"]) == (400, "InvalidRequest")
@@ -275,3 +278,101 @@ def test_a_fault_can_let_the_first_requests_through(sb: SandboxServer) -> None:
 def test_bad_platform_sections_name_the_place(section: dict[str, Any], problem: str) -> None:
     with pytest.raises(DatasetError, match=problem.replace("[", r"\[").replace("]", r"\]")):
         SandboxServer(section)
+
+
+# --- the real shapes the sandbox serves (issue 11) ---------------------------------------------
+
+
+def _x(sb: SandboxServer, user: str, **params: str) -> dict[str, Any]:
+    r = requests.get(
+        f"{sb.url}/2/users/{user}/tweets",
+        params={"max_results": "100", **params},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=5,
+    )
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def test_x_sends_long_posts_cut_with_the_whole_in_note_tweet(sb: SandboxServer) -> None:
+    body = _x(sb, "1500000000000000001", **{"tweet.fields": "note_tweet,entities"})
+    long = next(t for t in body["data"] if "note_tweet" in t)
+    assert len(long["text"]) <= 280 and long["text"].endswith("\u2026")
+    assert "07700 900461" in long["note_tweet"]["text"] and "07700 900461" not in long["text"]
+    without = _x(sb, "1500000000000000001")
+    assert not any("note_tweet" in t for t in without["data"])  # only when asked for
+
+
+def test_x_retweets_are_cut_and_whole_in_includes(sb: SandboxServer) -> None:
+    body = _x(
+        sb,
+        "1500000000000000001",
+        **{"tweet.fields": "referenced_tweets", "expansions": "referenced_tweets.id"},
+    )
+    rt = next(t for t in body["data"] if t["text"].startswith("RT @OakfieldDrama: "))
+    assert rt["text"].endswith("\u2026") and "note_tweet" not in rt
+    (original,) = [
+        t for t in body["includes"]["tweets"] if t["id"] == rt["referenced_tweets"][0]["id"]
+    ]
+    assert "Amelia Rose Carter (Year 6)" in original["text"]
+
+
+def test_x_wraps_links_in_t_co_with_entities_and_escapes_text(sb: SandboxServer) -> None:
+    body = _x(sb, "1500000000000000003", **{"tweet.fields": "entities"})
+    post = next(t for t in body["data"] if "entities" in t)
+    (url,) = post["entities"]["urls"]
+    assert url["url"].startswith("https://t.co/") and url["url"] in post["text"]
+    assert url["expanded_url"] == "https://bit.example/7Kp2Rr"
+    assert post["text"][url["start"] : url["end"]] == url["url"]
+    redirect = requests.head(f"{sb.url}/redirect/bit.example/7Kp2Rr", timeout=5)
+    assert redirect.status_code == 301
+    assert redirect.headers["Location"] == "https://hot-singles-live.example/join?src=pe"
+
+
+def test_graph_link_shares_and_albums_as_graph_shows_them(sb: SandboxServer) -> None:
+    fields = "id,attachments{type,title,description,url,unshimmed_url,media,subattachments}"
+    body = graph(sb, f"{PAGE}/posts", fields=fields, limit=50).json()
+    share = next(
+        a
+        for p in body["data"]
+        for a in p.get("attachments", {}).get("data", [])
+        if a["type"] == "share"
+    )
+    assert share["url"].startswith("https://l.facebook.com/l.php?u=https%3A%2F%2Fmillbrook")
+    assert "Jayden Osei (Year 5)" in share["title"]
+
+
+def test_graph_time_based_paging_has_no_cursors(sb: SandboxServer) -> None:
+    import dataclasses
+
+    graph_api = sb.app.graph
+    graph_api._accounts[PAGE] = dataclasses.replace(graph_api._accounts[PAGE], paging="time")
+    first = graph(sb, f"{PAGE}/posts", limit=2).json()
+    assert "cursors" not in first["paging"]
+    assert "__paging_token=enc_" in first["paging"]["next"] and "until=" in first["paging"]["next"]
+
+
+def test_bluesky_repost_reason_carries_its_record_and_posts_their_facets(sb: SandboxServer) -> None:
+    url = f"{sb.url}/xrpc/app.bsky.feed.getAuthorFeed"
+    feed = requests.get(
+        url, params={"actor": "riverside-academy.bsky.social", "limit": 100}, timeout=5
+    ).json()["feed"]
+    top = feed[0]
+    assert top["reason"]["uri"].startswith(
+        "at://did:plc:riversideacademy0001/app.bsky.feed.repost/"
+    )
+    assert top["reason"]["indexedAt"] > top["post"]["indexedAt"]  # reposted later than written
+    facet = next(i for i in feed if i["post"]["record"].get("facets"))
+    feature = facet["post"]["record"]["facets"][0]["features"][0]
+    assert feature["uri"] == "https://docs.example/d/9Qr4/edit#Y11-SEN-groups"
+    card = next(i for i in feed if (i["post"].get("embed") or {}).get("external"))
+    assert "Kira Patel (Year 13)" in card["post"]["embed"]["external"]["description"]
+
+
+def test_a_raw_feed_is_served_as_written(sb: SandboxServer) -> None:
+    raw = "<rss version='2.0'><channel><title>T &nbsp; &</title></channel></rss>"
+    sb.app.feeds.load(
+        {"blogs": [{"slug": "raw", "title": "T", "link": "https://r.example/", "raw": raw}]}, "t"
+    )
+    assert requests.get(f"{sb.url}/blogs/raw/feed.xml", timeout=5).text == raw

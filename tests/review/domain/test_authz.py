@@ -13,10 +13,12 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.routing import APIRoute
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from review.domain import roles
 from review.web.app import create_app
-from storage.models import ItemState, ReviewItem
+from storage.models import ItemState, Person, ReviewItem, Role
+from storage.review_models import LoginCode, UserAccount
 from tests.review.conftest import ROLES, Browser, World
 
 ITEMS = ["a_plain", "a_pupil", "a_escalated", "b_plain", "a_by_head", "by_ceo"]
@@ -46,8 +48,9 @@ ACT: dict[str, set[str]] = {
     "creator_b": {"b_plain"},
 }
 
-ITEM_VIEW_ROUTES = [
-    "/items/{item_id}",
+ITEM_VIEW_ROUTES = ["/items/{item_id}"]
+# Exports write "exported" rows to the item's trail: POST with a CSRF token, never GET.
+ITEM_EXPORT_ROUTES = [
     "/items/{item_id}/print",
     "/items/{item_id}/export.json",
     "/items/{item_id}/export.pdf",
@@ -58,8 +61,19 @@ ITEM_ACT_ROUTES = [
     "/items/{item_id}/escalate",
 ]
 ITEM_COMMENT_ROUTES = ["/items/{item_id}/comment"]
-SIGNED_IN_GET = ["/", "/queue", "/dashboard", "/dashboard/findings.svg", "/dashboard/queue-age.svg"]
-SIGNED_IN_POST = ["/logout"]
+SIGNED_IN_GET = [
+    "/",
+    "/queue",
+    "/dashboard",
+    "/dashboard/findings.svg",
+    "/dashboard/queue-age.svg",
+    "/account/password",
+]
+SIGNED_IN_POST = ["/logout", "/account/password"]
+# Confirming role changes (section 5): the CEO and the Trustees.
+OVERSIGHT_GET = ["/role-changes"]
+OVERSIGHT_POST = ["/role-changes/{change_id}/confirm", "/role-changes/{change_id}/refuse"]
+OVERSEERS = {"ceo", "trustee"}
 IT_GET = [
     "/it",
     "/it/schools",
@@ -85,6 +99,8 @@ PUBLIC = {
     ("POST", "/login"),
     ("GET", "/login/oidc/{name}"),
     ("GET", "/login/oidc/{name}/callback"),
+    ("GET", "/login/code"),
+    ("POST", "/login/code"),
     ("GET", "/healthz"),
 }
 
@@ -95,8 +111,16 @@ def test_every_route_is_in_the_matrix(sqlite_settings) -> None:  # type: ignore[
         (method, r.path) for r in app.routes if isinstance(r, APIRoute) for method in r.methods
     }
     listed = (
-        {("GET", p) for p in ITEM_VIEW_ROUTES + SIGNED_IN_GET + IT_GET}
-        | {("POST", p) for p in ITEM_ACT_ROUTES + ITEM_COMMENT_ROUTES + SIGNED_IN_POST + IT_POST}
+        {("GET", p) for p in ITEM_VIEW_ROUTES + SIGNED_IN_GET + IT_GET + OVERSIGHT_GET}
+        | {
+            ("POST", p)
+            for p in ITEM_EXPORT_ROUTES
+            + ITEM_ACT_ROUTES
+            + ITEM_COMMENT_ROUTES
+            + SIGNED_IN_POST
+            + IT_POST
+            + OVERSIGHT_POST
+        }
         | PUBLIC
     )
     assert routes == listed
@@ -133,6 +157,11 @@ def test_role_matrix(
             assert r.status_code == (200 if name in may_see else 404), (role, name, route)
             if name not in may_see:
                 assert "budget cuts" not in r.text and "Harry" not in r.text
+        for route in ITEM_EXPORT_ROUTES:
+            r = b.post(_item_path(route, item_id))
+            assert r.status_code == (200 if name in may_see else 404), (role, name, route)
+            if name not in may_see:
+                assert b"budget cuts" not in r.content and b"Harry" not in r.content
         for route in ITEM_ACT_ROUTES:
             # A blank note passes authorisation, then the act refuses it and changes nothing.
             r = b.post(_item_path(route, item_id), {"note": "  "})
@@ -153,6 +182,8 @@ def test_role_matrix(
     for path in SIGNED_IN_GET:
         r = b.get(path)
         assert r.status_code in (200, 303), (role, path)
+    for path in OVERSIGHT_GET:
+        assert b.get(path).status_code == (200 if role in OVERSEERS else 403), (role, path)
 
     # IT pages: the Director of IT only.
     other = world.people["staff_a"]
@@ -178,14 +209,15 @@ def test_anonymous_sees_nothing(sqlite_settings, sqlite_world: World, app_for) -
     for route in ITEM_VIEW_ROUTES:
         r = b.get(_item_path(route, item))
         assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
-    for path in SIGNED_IN_GET[1:] + IT_GET:
+    for path in SIGNED_IN_GET[1:] + IT_GET + OVERSIGHT_GET:
         r = b.get(path)
         assert r.status_code == 303 and "/login" in r.headers["location"], path
-    for route in ITEM_ACT_ROUTES + ITEM_COMMENT_ROUTES:
+    for route in ITEM_EXPORT_ROUTES + ITEM_ACT_ROUTES + ITEM_COMMENT_ROUTES:
         r = b.post(_item_path(route, item), {"note": "x"})
         assert r.status_code == 401, route
-    for path in IT_POST:
-        r = b.post(path.replace("{person_id}", "1").replace("{account_id}", "1"), {"name": "x"})
+    for path in IT_POST + OVERSIGHT_POST + SIGNED_IN_POST[1:]:
+        path = re.sub(r"\{[a-z_]+\}", "1", path)
+        r = b.post(path, {"name": "x"})
         assert r.status_code == 401, path
     assert _state(sqlite_settings, item) == ("open", sqlite_world.people["creator_a"])
 
@@ -221,3 +253,47 @@ def test_permitted_acts_take_effect(
     assert _state(sqlite_settings, item_id)[0] == state_after
     page = b.get(f"/items/{item_id}").text
     assert f"{action} by {role}" in page, "the note is in the item's history"
+
+
+# --- role changes and password resets (section 5) -------------------------------------------------
+
+
+def _password_hash(s: Session, person_id: int) -> str | None:
+    return s.exec(select(UserAccount.password_hash).where(UserAccount.person_id == person_id)).one()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_change_and_reset_matrix(
+    role: str,
+    settings,  # type: ignore[no-untyped-def]
+    world: World,
+    browser: Callable[[str], Browser],
+) -> None:
+    """Only the Director of IT asks for a role change or a reset; a change touching the CEO is
+    confirmed by a Trustee alone; a reset never gives the one who asks anything to sign in with.
+    Whoever asks, the Director of IT never sees the CEO's item."""
+    ceo, by_ceo = world.people["ceo"], world.items["by_ceo"]
+    with Session(settings.engine, expire_on_commit=False) as s:
+        it = s.get(Person, world.people["it"])
+        target = s.get(Person, ceo)
+        change = roles.request_change(s, person=target, to_role=Role.STAFF, actor=it)  # type: ignore[arg-type]
+        hash_before = _password_hash(s, ceo)
+        s.commit()
+    assert change is not None
+    b = browser(role)
+    r = b.post(f"/it/people/{ceo}/role", {"role": "staff"})
+    assert r.status_code == (303 if role == "it" else 403), (role, "role")
+    r = b.post(f"/it/people/{ceo}/login", {"method": "password"})
+    assert r.status_code == (303 if role == "it" else 403), (role, "reset")
+    if role != "trustee":
+        r = b.post(f"/role-changes/{change.id}/refuse")
+        assert r.status_code == 403, (role, "refuse")
+    r = b.post(f"/role-changes/{change.id}/confirm")
+    assert r.status_code == (303 if role == "trustee" else 403), (role, "confirm")
+    with Session(settings.engine) as s:
+        now = s.get(Person, ceo)
+        assert now is not None and (now.role == Role.STAFF) is (role == "trustee")
+        assert _password_hash(s, ceo) == hash_before, "a reset never replaces a password itself"
+        assert not s.exec(select(LoginCode)).all(), "no mail, no code (IT would have to pass it on)"
+    if role == "it":
+        assert b.get(f"/items/{by_ceo}").status_code == 404

@@ -3,13 +3,10 @@ carries post text, names, handles or any other personal data."""
 
 from __future__ import annotations
 
-import email
-import socket
-from collections.abc import Iterator
 from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
+from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from postwarden.settings import Settings
@@ -19,38 +16,9 @@ from review.domain.notify import send_due
 from storage.db import session_scope
 from storage.models import Account, AccountState, Person, Post, School
 from storage.review_models import NoticeKind, ReviewNotice
-from tests.review.conftest import World, build_world
+from tests.review.conftest import Inbox, World, build_world, free_port
 from tests.review.conftest import email as email_of
 from tests.support import settings_with
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        return [m for rcpt, m in self.messages if address in rcpt]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    box, port = Inbox(), _free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
 
 
 @pytest.fixture
@@ -179,7 +147,7 @@ def test_smtp_down_loses_nothing(
     settings: Settings, mail_world: World, inbox: tuple[Inbox, int]
 ) -> None:
     box, port = inbox
-    down = _cfg(settings, _free_port())
+    down = _cfg(settings, free_port())
     result = _after_cycle(down)
     assert result.mails_sent == 0 and result.mail_error and "Connection" in result.mail_error
     assert result.safeguarding_alerts == 1, "the alert is on record even though mail failed"
@@ -193,3 +161,61 @@ def test_mail_is_off_without_a_server(settings: Settings, mail_world: World) -> 
     assert _send_due(settings) == 0
     with Session(settings.engine) as s:
         assert not s.exec(select(ReviewNotice).where(ReviewNotice.kind == NoticeKind.DIGEST)).all()
+
+
+class _Recorder:
+    """aiosmtpd authenticator that records every log-in it is offered."""
+
+    def __init__(self) -> None:
+        self.logins: list[tuple[str, str]] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        from aiosmtpd.smtp import AuthResult
+
+        self.logins.append((mechanism, auth_data.password.decode()))
+        return AuthResult(success=True)
+
+
+@pytest.mark.parametrize("tls", ["none", "smtps"])
+def test_a_password_never_crosses_an_unencrypted_connection(
+    sqlite_settings: Settings, tls: str
+) -> None:
+    """A server that would take the password in clear gets nothing: neither the password (no
+    STARTTLS/SMTPS configured: refused before connecting, with a clear error) nor, with SMTPS
+    configured against a plain server, anything at all (the TLS handshake fails first)."""
+    from aiosmtpd.controller import Controller
+
+    from review.domain.notify import Mail, MailRefused, deliver
+
+    recorder, port = _Recorder(), free_port()
+    controller = Controller(
+        Inbox(),
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=recorder,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        smtp = settings_with(
+            sqlite_settings,
+            smtp={
+                "host": "127.0.0.1",
+                "port": port,
+                "username": "postwarden",
+                "password": SecretStr("mail-secret-123"),
+                "ssl": tls == "smtps",
+            },
+        ).smtp
+        mail = Mail(
+            to="x@trust.example", subject="s", body="b", kind=NoticeKind.DIGEST, person_id=1
+        )
+        if tls == "none":
+            with pytest.raises(MailRefused, match="STARTTLS or SMTPS"):
+                deliver([mail], smtp)
+        else:
+            with pytest.raises(OSError):
+                deliver([mail], smtp)
+    finally:
+        controller.stop()
+    assert recorder.logins == [], "the password reached the server in clear"

@@ -16,13 +16,15 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core.findings import Severity
 from postwarden.settings import Settings
+from review.domain.users import issue_code
 from review.web.app import create_app
 from storage.db import session_scope
 from storage.models import Account
+from storage.review_models import UserAccount
 from tests.review.conftest import PASSWORD, World, add_post, build_world, email
 from tests.support import settings_with
 
@@ -228,6 +230,92 @@ def test_hostile_post_renders_inert_in_the_browser(live: Live, page: Page) -> No
     box = post.bounding_box()
     assert box is not None and box["height"] < 400, "combining marks do not flood the page"
     shot(page, "11-hostile-post")
+    assert page.errors == [], page.errors  # type: ignore[attr-defined]
+
+
+def test_first_sign_in_with_a_one_time_code_then_a_password_change(
+    live: Live, page: Page, sqlite_settings: Settings
+) -> None:
+    """A new log-in: the person opens the link from their mail, chooses a password (a weak one is
+    refused with the reason), lands in their queue, later changes it from the header."""
+    with session_scope(sqlite_settings.engine) as s:
+        login = s.exec(select(UserAccount).where(UserAccount.username == email("staff_a"))).one()
+        login.password_hash = None
+        code = issue_code(s, user=login, actor_id=live.world.people["it"])
+    page.goto(f"{live.url}/login/code?c={code}")
+    expect(page.get_by_role("heading", name="Choose your password")).to_be_visible()
+    page.get_by_label("New password", exact=True).fill("password1234")
+    page.get_by_label("The same again").fill("password1234")
+    page.get_by_role("button", name="Set my password").click()
+    expect(page.locator(".flash-error")).to_contain_text("too easy to guess")
+    shot(page, "12-first-sign-in-refused")
+    assert page.errors == [
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]  # type: ignore[attr-defined]
+    page.errors.clear()  # type: ignore[attr-defined]
+    page.get_by_label("New password", exact=True).fill("heron-saffron-tunnel-5")
+    page.get_by_label("The same again").fill("heron-saffron-tunnel-5")
+    page.get_by_role("button", name="Set my password").click()
+    expect(page).to_have_url(f"{live.url}/queue")
+    expect(page.get_by_text("Owen Hughes")).to_be_visible()
+
+    page.get_by_role("link", name="Change password").click()
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    page.get_by_label("Current password").fill("heron-saffron-tunnel-5")
+    page.get_by_label("New password", exact=True).fill("walnut-cobalt-meadow-8")
+    page.get_by_label("The same again").fill("walnut-cobalt-meadow-8")
+    shot(page, "13-change-password")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Your password is changed")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("E-mail address").fill(email("staff_a"))
+    page.get_by_label("Password").fill("walnut-cobalt-meadow-8")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{live.url}/queue")
+    assert page.errors == [], page.errors  # type: ignore[attr-defined]
+
+
+def test_a_long_post_shows_its_findings_first_and_folds_the_rest(
+    live: Live, page: Page, sqlite_settings: Settings
+) -> None:
+    """A 300,000-character image description: the finding at its end is on screen at once, the
+    part is folded, and opening the fold shows the text (capped) without freezing the page."""
+    import json
+
+    from storage.connector_models import PostExtra
+
+    body = "Farm trip today!"
+    label = "Image 1 description"
+    text = f"{body}\n\n[{label}] " + "lambs and sheep " * 18_750 + "Harry Finch in Year 5"
+    with session_scope(sqlite_settings.engine) as s:
+        account = s.get(Account, live.world.accounts["a"])
+        item = add_post(
+            s,
+            account=account,  # type: ignore[arg-type]
+            text=text,
+            findings=[("Harry Finch in Year 5", "8.4", Severity.HIGH, "PUPIL_NAME_WITH_YEAR")],
+            external_id="long",
+            assignee=live.world.people["creator_a"],
+        )
+        start = len(body) + len(f"\n\n[{label}] ")
+        parts = [
+            {"kind": "body", "label": "Post", "start": 0, "end": len(body)},
+            {"kind": "alt_text", "label": label, "start": start, "end": len(text)},
+        ]
+        s.add(PostExtra(post_id=item.post_id, data=json.dumps({"parts": parts})))
+        item_id = item.id
+    sign_in(page, live, "creator_a")
+    page.goto(f"{live.url}/items/{item_id}")
+    context = page.locator("#finding-context")
+    expect(context).to_contain_text(f"Finding 1 · in {label}")
+    expect(context.locator("mark.hl-high")).to_have_text("Harry Finch in Year 51")
+    expect(page.locator(".part-of")).to_have_text(f"in {label}")
+    fold = page.locator("#post-text details.fold")
+    expect(fold).not_to_have_attribute("open", "")
+    shot(page, "14-long-post")
+    fold.locator("summary").click()
+    expect(fold.locator(".post-text")).to_contain_text("lambs and sheep")
+    expect(page.locator("#post-text")).to_contain_text("in the JSON export")
     assert page.errors == [], page.errors  # type: ignore[attr-defined]
 
 

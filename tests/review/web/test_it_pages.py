@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 from postwarden.settings import Settings
 from storage import detector_crud
 from storage.detector_models import AllowlistEntry, RosterDigest
-from storage.models import Account, ItemState, Person, ReviewItem, Role
+from storage.models import Account, ItemState, Person, ReviewItem
 from storage.review_models import AuditLog, UserAccount
-from tests.review.conftest import Browser, World
+from tests.review.conftest import Browser, World, body_of, with_mail
 
 KEY = "a-roster-key-for-tests-only"
 
@@ -107,9 +107,11 @@ def test_health_shows_last_pull_state_and_error(
 
 
 def test_people_roles_and_log_ins(
-    sqlite_settings: Settings, sqlite_world: World, sqlite_browser, app_for
+    sqlite_settings: Settings, sqlite_world: World, sqlite_browser, app_for, inbox
 ) -> None:  # type: ignore[no-untyped-def]
-    b = sqlite_browser("it")
+    box, port = inbox
+    cfg = with_mail(sqlite_settings, port)
+    b = Browser(app_for(cfg)).login("it")
     r = b.post(
         "/it/people",
         {
@@ -120,27 +122,34 @@ def test_people_roles_and_log_ins(
         },
     )
     assert r.status_code == 303
-    with _db(sqlite_settings) as s:
+    with _db(cfg) as s:
         amir = s.exec(select(Person).where(Person.email == "a.khan@trust.example")).one()
     assert b.post(f"/it/people/{amir.id}/role", {"role": "dsl"}).status_code == 303
-    page = b.post(f"/it/people/{amir.id}/login", {"method": "password"}).text
-    password = re.search(r'id="new-password">([^<]+)<', page).group(1)  # type: ignore[union-attr]
-    assert len(password) >= 16
-    amir_browser = Browser(app_for(sqlite_settings))
-    amir_browser.get("/login")
-    r = amir_browser.post("/login", {"username": "a.khan@trust.example", "password": password})
+    assert "awaits confirmation" in b.get("/it/people").text
+    b.post(f"/it/people/{amir.id}/login", {"method": "password"})
+    code = re.search(r"/login/code\?c=([A-Z0-9-]+)", body_of(box.to("a.khan@trust.example")[-1]))
+    assert code
+    amir_browser = Browser(app_for(cfg))
+    amir_browser.get(f"/login/code?c={code.group(1)}")
+    r = amir_browser.post(
+        "/login/code",
+        {
+            "code": code.group(1),
+            "new_password": "quartz-lantern-meadow-9",
+            "confirm_password": "quartz-lantern-meadow-9",
+        },
+    )
     assert r.status_code == 303
-    assert "Designated Safeguarding Lead" in amir_browser.get("/queue").text
+    assert "(Staff)" in amir_browser.get("/queue").text, "the DSL role waits for confirmation"
     b.post(f"/it/people/{amir.id}/active", {"active": "false"})
     assert amir_browser.get("/queue").status_code == 303, "deactivation signs them out at once"
     b.post(f"/it/people/{sqlite_world.people['it']}/active", {"active": "false"})
     assert "cannot deactivate yourself" in b.get("/it/people").text
-    with _db(sqlite_settings) as s:
-        assert s.get(Person, amir.id).role == Role.DSL  # type: ignore[union-attr]
+    with _db(cfg) as s:
         user = s.exec(select(UserAccount).where(UserAccount.person_id == amir.id)).one()
-        assert user.password_hash.startswith("$argon2id$") and password not in user.password_hash  # type: ignore[union-attr]
+        assert user.password_hash.startswith("$argon2id$")  # type: ignore[union-attr]
         details = " ".join(s.exec(select(AuditLog.detail)).all())
-    assert password not in details
+    assert "quartz" not in details and code.group(1) not in details
 
 
 ROSTER = (
@@ -210,3 +219,19 @@ def test_dismiss_with_allowlist(settings: Settings, world: World, app_for, with_
     else:
         assert state == ItemState.OPEN and entries == [], "nothing half-done"
         assert "Allowlisting is not set up here" in page
+
+
+def test_the_audit_page_hides_items_the_director_may_not_open(
+    settings: Settings, world: World, browser
+) -> None:  # type: ignore[no-untyped-def]
+    """The finding: the audit page listed who viewed and escalated items about IT's line manager."""
+    hidden, seen = world.items["by_ceo"], world.items["a_plain"]
+    trustee = browser("trustee")
+    trustee.get(f"/items/{hidden}")
+    trustee.post(f"/items/{hidden}/comment", {"note": "Spoke to the CEO about this."})
+    browser("creator_a").get(f"/items/{seen}")
+    it = browser("it")
+    assert it.get(f"/items/{hidden}").status_code == 404
+    page = it.get("/it/audit").text
+    assert f'href="/items/{seen}"' in page
+    assert f'href="/items/{hidden}"' not in page and f"#{hidden}<" not in page

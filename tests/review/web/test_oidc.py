@@ -194,13 +194,14 @@ def test_first_sign_in_links_the_identity_then_the_subject_is_what_counts(
     assert "Priya Shah" in app.get("/queue").text
     user = _login(sso, "creator_a")
     assert (user.oidc_issuer, user.oidc_subject) == (op.url, "entra-oid-123")
+    assert user.sso and user.password_hash is None, "the password no longer bypasses the MFA"
 
     other = TestClient(create_app(sso), base_url="http://testserver")
     op.next_user = {"sub": "entra-oid-123", "email": "renamed@trust.example"}
     assert _sign_in(other).status_code == 303, "the (issuer, subject) pair, not the e-mail"
     with Session(sso.engine) as s:
         actions = s.exec(select(AuditLog.action, AuditLog.detail)).all()
-    assert ("sso_linked", "provider entra") in actions
+    assert ("sso_linked", "provider entra; its password removed") in actions
     assert actions.count(("login", "single sign-on (entra)")) == 2
 
 
@@ -241,3 +242,37 @@ def test_a_callback_without_a_started_sign_in_is_refused(sso: Settings, op: Fake
 def test_unknown_provider_is_404(sso: Settings) -> None:
     app = TestClient(create_app(sso), base_url="http://testserver")
     assert app.get("/login/oidc/google", follow_redirects=False).status_code == 404
+
+
+def test_the_providers_error_text_is_never_shown_nor_audited(
+    sso: Settings, op: FakeProvider
+) -> None:
+    """The finding: `error_description` from an unauthenticated link showed on the sign-in page
+    (a phishing message in Postwarden's voice) and wrote an audit row per hit."""
+    app = TestClient(create_app(sso), base_url="http://testserver")
+    lure = "Your account is locked. Call 0800 123 4567 to unlock it"
+    r = app.get(
+        "/login/oidc/entra/callback",
+        params={"error": "access_denied", "error_description": lure, "state": "x"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    assert "0800" not in r.text and "locked" not in r.text and "access_denied" not in r.text
+    assert "Single sign-on did not work" in r.text
+    with Session(sso.engine) as s:
+        assert s.exec(select(AuditLog)).all() == [], "no audit row for an unauthenticated hit"
+    assert op.token_calls == 0
+
+
+def test_the_callback_is_throttled(sso: Settings, op: FakeProvider) -> None:
+    cfg = settings_with(sso, web={"address_failures_free": 5})
+    app = TestClient(create_app(cfg), base_url="http://testserver")
+    statuses = [
+        app.get(
+            "/login/oidc/entra/callback?code=abc&state=forged", follow_redirects=False
+        ).status_code
+        for _ in range(8)
+    ]
+    assert statuses[:5] == [403] * 5 and set(statuses[5:]) == {429}
+    with Session(cfg.engine) as s:
+        assert s.exec(select(AuditLog)).all() == []

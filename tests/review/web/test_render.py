@@ -200,7 +200,7 @@ def test_export_record_and_pdf(sqlite_settings, sqlite_world, sqlite_browser) ->
             "reference": "L-1",
         },
     )
-    r = b.get(f"/items/{item}/export.json")
+    r = b.post(f"/items/{item}/export.json")
     assert r.headers["content-disposition"] == f'attachment; filename="postwarden-item-{item}.json"'
     data = json.loads(r.text)
     assert data["exported_by"] == "Tom Baker"
@@ -213,9 +213,9 @@ def test_export_record_and_pdf(sqlite_settings, sqlite_world, sqlite_browser) ->
     actions = [h["action"] for h in data["history"]]
     assert actions[:1] == ["opened"] and "escalated" in actions and "referred" in actions
     assert actions[-1] == "exported_json", "the export itself is on the record it exports"
-    pdf = b.get(f"/items/{item}/export.pdf")
+    pdf = b.post(f"/items/{item}/export.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-") and pdf.content.rstrip().endswith(b"%%EOF")
     assert pdf.content.count(b"/Type /Page\n") + pdf.content.count(b"/Type /Page ") >= 1
-    printed = b.get(f"/items/{item}/print").text
+    printed = b.post(f"/items/{item}/print").text
     assert "Harry Finch (Year 5)" in printed and "Referred to the LADO" in printed

@@ -13,15 +13,12 @@ link facebook-sdk's `get_all_connections` cannot follow.
 
 from __future__ import annotations
 
-import base64
 import itertools
-import json
-import math
 import re
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -34,135 +31,29 @@ from devkit.sandbox.dataset import (
     need_timestamp,
     unknown_keys,
 )
+from devkit.sandbox.graph.errors import GraphErrors
+from devkit.sandbox.graph.fields import FieldSpec, parse_fields
+from devkit.sandbox.graph.model import (
+    ACCOUNT_KEYS,
+    COMMENT_KEYS,
+    DEFAULT_LIMIT,
+    GRAPH,
+    MAX_LIMIT,
+    POST_KEYS,
+    VERSION,
+    GraphAccount,
+    GraphComment,
+    GraphPost,
+    _cursor,
+    _graph_id,
+    _now_iso,
+    _uncursor,
+)
+from devkit.sandbox.graph.rendering import GraphRendering
 from devkit.sandbox.routing import Request, Response, Route, json_response
 
-DEMO_GRAPH_TOKEN = "demo-sandbox-token"  # noqa: S105 (nobody's secret)
-GRAPH = "https://graph.facebook.com"
-VERSION = r"v\d{1,2}\.\d{1,2}"
-DEFAULT_LIMIT, MAX_LIMIT = 25, 100
-APP_CALL_BUDGET = 2000  # calls per hour before X-App-Usage reads 100
 
-
-def graph_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
-
-
-def _cursor(key: tuple[int, str]) -> str:
-    return base64.urlsafe_b64encode(f"{key[0]}:{key[1]}".encode()).decode().rstrip("=")
-
-
-def _uncursor(value: str) -> tuple[int, str] | None:
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        stamp, _, ident = raw.partition(":")
-        return int(stamp), ident
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-# --- field expansion ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    name: str
-    modifiers: Mapping[str, str] = field(default_factory=dict)
-    children: tuple[FieldSpec, ...] | None = None
-
-    def child(self, name: str) -> FieldSpec | None:
-        return next((c for c in self.children or () if c.name == name), None)
-
-
-def parse_fields(text: str) -> tuple[FieldSpec, ...]:
-    """`a,b{c,d},comments.limit(5).filter(stream){id}` -> specs; ValueError on bad syntax."""
-    specs, rest = _parse_list(text, 0)
-    if rest != len(text):
-        raise ValueError(f"unexpected {text[rest]!r} at {rest} in fields")
-    return tuple(specs)
-
-
-def _parse_list(text: str, i: int) -> tuple[list[FieldSpec], int]:
-    specs = []
-    while i < len(text):
-        m = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").match(text, i)
-        if m is None:
-            raise ValueError(f"expected a field name at {i} in fields")
-        name, i = m.group(0), m.end()
-        modifiers: dict[str, str] = {}
-        while text.startswith(".", i):
-            mm = re.compile(r"\.([a-z_]+)\(([^()]*)\)").match(text, i)
-            if mm is None:
-                raise ValueError(f"bad modifier at {i} in fields")
-            modifiers[mm.group(1)], i = mm.group(2), mm.end()
-        children = None
-        if text.startswith("{", i):
-            inner, i = _parse_list(text, i + 1)
-            if not text.startswith("}", i):
-                raise ValueError("unclosed '{' in fields")
-            children, i = tuple(inner), i + 1
-        specs.append(FieldSpec(name, modifiers, children))
-        if text.startswith(",", i):
-            i += 1
-            continue
-        break
-    return specs, i
-
-
-# --- the model -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class GraphAccount:
-    id: str
-    kind: str  # "page" | "instagram"
-    name: str
-    username: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class GraphPost:
-    id: str
-    owner: str
-    text: str
-    created: datetime
-    updated: datetime
-    images: tuple[Mapping[str, Any], ...] = ()
-    media_type: str = "IMAGE"
-    note: str | None = None
-
-    def key(self) -> tuple[int, str]:
-        return int(self.created.timestamp()), self.id
-
-
-@dataclass(frozen=True, slots=True)
-class GraphComment:
-    id: str
-    post_id: str
-    parent_id: str | None
-    text: str
-    created: datetime
-    author_id: str | None = None
-    author_name: str | None = None
-    note: str | None = None
-
-
-ACCOUNT_KEYS = frozenset({"id", "kind", "name", "username"})
-POST_KEYS = frozenset(
-    {"id", "owner", "text", "created_time", "updated_time", "images", "media_type", "note"}
-)
-COMMENT_KEYS = frozenset(
-    {"id", "post_id", "parent_id", "text", "created_time", "author_id", "author_name", "note"}
-)
-
-
-def _graph_id(obj: Mapping[str, Any], key: str, where: str, source: str) -> str:
-    value = need_str(obj, key, where, source)
-    if not re.fullmatch(r"[0-9]{1,30}(_[0-9]{1,30})?", value):
-        raise DatasetError(source, f"{where}.{key}: {value!r} is not a Graph id")
-    return value
-
-
-class GraphApi:
+class GraphApi(GraphErrors, GraphRendering):
     """Facebook Pages and Instagram accounts: state, routes, control routes, error shapes."""
 
     name = "graph"
@@ -238,6 +129,7 @@ class GraphApi:
             if "updated_time" in obj
             else created,
             images=images,
+            link=need_object(obj["link"], f"{where}.link", source) if obj.get("link") else None,
             media_type=obj.get("media_type", "IMAGE"),
             note=obj.get("note"),
         )
@@ -349,99 +241,6 @@ class GraphApi:
             Route.of("POST", "/_sandbox/graph/usage", self._ctl_usage),
         ]
 
-    def not_found(self, request: Request) -> Response:
-        return self._error(400, "Unknown path components: " + request.path, "OAuthException", 2500)
-
-    def fault_response(self, mode: str, *, reset_in: int) -> Response:
-        if mode == "429":
-            minutes = max(1, math.ceil(reset_in / 60))
-            return self._error(
-                400,
-                "(#80001) There have been too many calls to this Page account. "
-                "Wait a bit and try again.",
-                "OAuthException",
-                80001,
-                headers=self._usage_headers(usage=(100, minutes)),
-            )
-        if mode == "500":
-            return self._error(
-                500, "An unknown error has occurred.", "OAuthException", 1, transient=True
-            )
-        if mode == "503":
-            return Response(
-                503, b"<html><body>Service Unavailable</body></html>", {"Content-Type": "text/html"}
-            )
-        return self._token_error()
-
-    # -- errors and headers ---------------------------------------------------------------------
-
-    def _error(
-        self,
-        status: int,
-        message: str,
-        kind: str,
-        code: int,
-        subcode: int | None = None,
-        *,
-        transient: bool = False,
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        error: dict[str, Any] = {"message": message, "type": kind, "code": code}
-        if subcode is not None:
-            error["error_subcode"] = subcode
-        if transient:
-            error["is_transient"] = True
-        error["fbtrace_id"] = "AsandboxTrace0001"
-        return json_response(status, {"error": error}, headers)
-
-    def _token_error(self) -> Response:
-        return self._error(
-            400,
-            "Error validating access token: Session has expired on Tuesday, 24-Nov-26 "
-            "09:00:00 PST. The current time is Wednesday, 25-Nov-26 01:00:00 PST.",
-            "OAuthException",
-            190,
-            463,
-        )
-
-    def _missing(self, obj: str) -> Response:
-        return self._error(
-            400,
-            f"Unsupported get request. Object with ID '{obj}' does not exist, cannot be loaded due "
-            "to missing permissions, or does not support this operation. Please read the Graph "
-            "API documentation at https://developers.facebook.com/docs/graph-api",
-            "GraphMethodException",
-            100,
-            33,
-        )
-
-    def _usage_headers(self, usage: tuple[int, int] | None = None) -> dict[str, str]:
-        now = time.time()
-        with self._lock:
-            self._calls = [t for t in self._calls if now - t < 3600] + [now]
-            calls = len(self._calls)
-            forced = usage or self._forced_usage
-        percent, regain = forced if forced else (min(100, calls * 100 // APP_CALL_BUDGET), 0)
-        app = {
-            "call_count": percent,
-            "total_cputime": max(1, percent // 2),
-            "total_time": max(1, percent // 2),
-        }
-        buc = {
-            "sandbox": [
-                {
-                    "type": "pages",
-                    "call_count": percent,
-                    "total_cputime": 1,
-                    "total_time": 1,
-                    "estimated_time_to_regain_access": regain,
-                }
-            ]
-        }
-        return {"X-App-Usage": json.dumps(app), "X-Business-Use-Case-Usage": json.dumps(buc)}
-
-    # -- public endpoints -------------------------------------------------------------------
-
     def _auth(self, request: Request) -> bool:
         return (request.arg("access_token") or "") in self._tokens
 
@@ -531,7 +330,12 @@ class GraphApi:
                     400, f"(#100) Tried accessing nonexisting field ({edge})", "OAuthException", 100
                 )
         body: dict[str, Any] = {"data": data}
-        if keys:
+        time_paged = edge in ("posts", "feed", "published_posts") and (
+            account is not None and account.paging == "time"
+        )
+        if keys and time_paged:
+            body["paging"] = _time_paging(request, version, obj, edge, keys)
+        elif keys:
             paging: dict[str, Any] = {
                 "cursors": {"before": _cursor(keys[0]), "after": _cursor(keys[-1])}
             }
@@ -545,130 +349,6 @@ class GraphApi:
                 paging["next"] = f"{GRAPH}/{version}/{obj}/{edge}?{urlencode(query)}"
             body["paging"] = paging
         return json_response(200, body, self._usage_headers())
-
-    def _thread(self, post_id: str, parent: str | None, stream: bool) -> list[GraphComment]:
-        """A post's comments oldest first: top level (or one comment's replies), or all."""
-        return sorted(
-            (
-                c
-                for c in self._comments.values()
-                if c.post_id == post_id and (stream or c.parent_id == parent)
-            ),
-            key=lambda c: (c.created, c.id),
-        )
-
-    # -- rendering ----------------------------------------------------------------------------
-
-    def _connection(
-        self, items: list[GraphComment], spec: FieldSpec, version: str, owner: str, edge: str
-    ) -> dict[str, Any]:
-        limit = int(spec.modifiers.get("limit") or DEFAULT_LIMIT)
-        sub = spec.children or (FieldSpec("id"),)
-        page = items[:limit]
-        out: dict[str, Any] = {"data": [self._render_comment(c, sub, version) for c in page]}
-        if page:
-            last = (int(page[-1].created.timestamp()), page[-1].id)
-            out["paging"] = {
-                "cursors": {
-                    "before": _cursor((int(page[0].created.timestamp()), page[0].id)),
-                    "after": _cursor(last),
-                }
-            }
-            if len(items) > limit:
-                query = {"limit": str(limit), "after": _cursor(last), "fields": _unparse(sub)}
-                if spec.modifiers.get("filter"):
-                    query["filter"] = spec.modifiers["filter"]
-                # No access_token in this link: facebook-sdk's get_all_connections trips on it.
-                out["paging"]["next"] = f"{GRAPH}/{version}/{owner}/{edge}?{urlencode(query)}"
-        return out
-
-    def _render_post(
-        self, p: GraphPost, fields: Sequence[FieldSpec], version: str
-    ) -> dict[str, Any]:
-        account = self._accounts[p.owner]
-        instagram = account.kind == "instagram"
-        out: dict[str, Any] = {}
-        for spec in fields:
-            n = spec.name
-            if n == "id":
-                out["id"] = p.id
-            elif n == "message" and not instagram and p.text:
-                out["message"] = p.text
-            elif n == "caption" and instagram and p.text:
-                out["caption"] = p.text
-            elif n in ("created_time", "timestamp"):
-                out[n] = graph_time(p.created)
-            elif n == "updated_time":
-                out[n] = graph_time(p.updated)
-            elif n in ("permalink_url", "permalink"):
-                out[n] = (
-                    f"https://www.instagram.com/p/{p.id[-11:]}/"
-                    if instagram
-                    else f"https://www.facebook.com/{p.owner}/posts/{p.id.split('_')[-1]}"
-                )
-            elif n == "from" and not instagram:
-                out["from"] = {"id": account.id, "name": account.name}
-            elif n == "username" and instagram:
-                out["username"] = account.username or account.name
-            elif n == "media_type" and instagram:
-                out["media_type"] = p.media_type
-            elif n == "media_url" and instagram and p.images and p.media_type != "CAROUSEL_ALBUM":
-                out["media_url"] = p.images[0]["url"]
-            elif n == "children" and instagram and p.media_type == "CAROUSEL_ALBUM":
-                out["children"] = {
-                    "data": [
-                        {"id": f"{p.id}{i}", "media_type": "IMAGE", "media_url": m["url"]}
-                        for i, m in enumerate(p.images)
-                    ]
-                }
-            elif n == "attachments" and not instagram and p.images:
-                out["attachments"] = {
-                    "data": [
-                        {
-                            "media_type": "photo",
-                            "description": m.get("alt"),
-                            "media": {"image": {"src": m["url"], "width": 720, "height": 540}},
-                            "url": f"https://www.facebook.com/photo/?fbid={p.id.split('_')[-1]}",
-                        }
-                        for m in p.images
-                    ]
-                }
-            elif n == "comments":
-                stream = spec.modifiers.get("filter") == "stream" and not instagram
-                items = self._thread(p.id, None, stream)
-                out["comments"] = self._connection(items, spec, version, p.id, "comments")
-        return out
-
-    def _render_comment(
-        self, c: GraphComment, fields: Sequence[FieldSpec], version: str
-    ) -> dict[str, Any]:
-        instagram = self._accounts[self._posts[c.post_id].owner].kind == "instagram"
-        out: dict[str, Any] = {}
-        for spec in fields:
-            n = spec.name
-            if n == "id":
-                out["id"] = c.id
-            elif n in ("message", "text"):
-                out[n] = c.text
-            elif n in ("created_time", "timestamp"):
-                out[n] = graph_time(c.created)
-            elif n == "from" and c.author_id:
-                out["from"] = (
-                    {"id": c.author_id, "username": c.author_name}
-                    if instagram
-                    else {"id": c.author_id, "name": c.author_name}
-                )
-            elif n == "username" and instagram and c.author_name:
-                out["username"] = c.author_name
-            elif n == "parent" and c.parent_id:
-                out["parent"] = {"id": c.parent_id}
-            elif n == "replies" and instagram:
-                out["replies"] = self._connection(
-                    self._thread(c.post_id, c.id, False), spec, version, c.id, "replies"
-                )
-        return out
-
-    # -- control endpoints ------------------------------------------------------------------
 
     def _ctl_ids(self, request: Request, owner: str) -> Response:
         try:
@@ -706,15 +386,21 @@ class GraphApi:
         return json_response(200, {"usage": body.get("percent")})
 
 
-def _unparse(specs: Sequence[FieldSpec]) -> str:
-    parts = []
-    for s in specs:
-        text = s.name + "".join(f".{k}({v})" for k, v in s.modifiers.items())
-        if s.children:
-            text += "{" + _unparse(s.children) + "}"
-        parts.append(text)
-    return ",".join(parts)
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+def _time_paging(
+    request: Request, version: str, obj: str, edge: str, keys: list[tuple[int, str]]
+) -> dict[str, Any]:
+    """Graph's time-based paging: `previous`/`next` links with since/until, `__paging_token`
+    and `__previous`, no cursors; `next` is given while the page has posts (the page after the
+    last is an empty `{"data": []}`), as on a real Page feed."""
+    query = {
+        k: v[-1]
+        for k, v in request.query.items()
+        if k not in ("after", "since", "until", "__paging_token", "__previous")
+    }
+    base = f"{GRAPH}/{version}/{obj}/{edge}?{urlencode(query)}"
+    newest, oldest = keys[0], keys[-1]
+    return {
+        "previous": f"{base}&__previous=1&since={newest[0]}&until"
+        f"&__paging_token=enc_{_cursor(newest)}",
+        "next": f"{base}&until={oldest[0]}&since&__paging_token=enc_{_cursor(oldest)}&__previous",
+    }

@@ -1,0 +1,308 @@
+"""Every policy section read from the whole post: a trained head per section, OR-ed with the packs.
+
+Keyword packs match the phrasing they were written from; this classifier (models/sections.npz,
+trained by devkit/training/train_sections.py on independently written batches) reads the post's
+sentence embedding and its words. Each head's probability is calibrated on a held-out batch and
+graded by that head's own thresholds (low, medium, high) from the same batch.
+
+A finding names its section and confidence; as in offensive.py its span is the phrase that weighed
+most, and the explanation gives the positions of the other words that weighed most, never the
+words themselves. A phrase in which a slur's word is innocent (the offensive pack's `not_in`,
+such as "chink of light") is blanked out before the post is read. A head for 8.13 that fires on
+a post naming one of the trust's listed suppliers (packs/suppliers.yaml) gains confidence and
+its explanation names that supplier. An 8.15 reading whose weightiest words only name a group
+of people is kept at LOW: mentioning a protected characteristic is not discrimination.
+
+The packs' cue-word rules and this classifier are OR-ed, with one check (`corroborate`, applied by
+the stack): a generic cue-word finding opens a review item only if this section's head also reads
+the post that way; otherwise it is kept at low severity. A classifier finding for a section some
+other finding already brings to review is dropped, so a review item lists each reason once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Final
+
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from core.findings import Finding, Severity
+from core.sections import Section
+from detectors.encoder import SentenceEncoder, load_encoder
+from detectors.features import PostFeatures
+from detectors.policy.matching import compile_terms, finditer
+from detectors.policy.packs import OffensivePack, PackSet, SupplierPack
+from detectors.policy.textmodel import Score, TextModel
+
+DETECTOR_NAME: Final = "classifier:sections"
+MODEL_PATH: Final = Path(__file__).resolve().parent / "models" / "sections.npz"
+# A listed supplier in a post the 8.13 head already suspects: the odds are multiplied by this.
+SUPPLIER_ODDS: Final = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class SectionHead:
+    """What a head's finding is called and how it opens its explanation."""
+
+    type: str
+    reads_as: str
+
+
+HEADS: Final = MappingProxyType(
+    {
+        Section.PUPIL_IDENTITY: SectionHead(
+            "PUPIL_IDENTIFIED",
+            "identifying a pupil (a name, picture, class or other detail that points to one child)",
+        ),
+        Section.PUPILS_DISCUSSED: SectionHead(
+            "PUPIL_DISCUSSED", "discussing a pupil (their behaviour, health, family or needs)"
+        ),
+        Section.CONFIDENTIAL: SectionHead(
+            "CONFIDENTIAL", "sharing information confidential to the school, trust or a partner"
+        ),
+        Section.DEROGATORY: SectionHead(
+            "DEROGATORY",
+            "a derogatory or possibly defamatory remark about the school, its staff, pupils, "
+            "families or partners",
+        ),
+        Section.POLITICAL: SectionHead(
+            "POLITICAL", "political activity that could seem to speak for the school or trust"
+        ),
+        Section.SUPPLIERS: SectionHead(
+            "SUPPLIER", "endorsing or criticising a business that serves the school"
+        ),
+        Section.PORNOGRAPHY: SectionHead("PORNOGRAPHIC_LINK", "pointing to pornographic material"),
+        Section.EQUALITY: SectionHead("OFFENSIVE", "using offensive, obscene or abusive language"),
+        Section.IMPERSONATION: SectionHead(
+            "IMPERSONATION", "posting as another person or through their account"
+        ),
+        Section.SECURITY: SectionHead(
+            "PERSONAL_DETAILS",
+            "revealing personal details that put someone at risk (date of birth, address, bank "
+            "or login details)",
+        ),
+    }
+)
+SECTION_HEADS: Final = tuple(HEADS)
+
+
+# Cue-word detectors whose findings open a review item only when the section's head also reads
+# the post that way (at its `low` threshold or above); otherwise they are kept at LOW. On
+# independently written posts these rules flagged 10% of clean posts for little recall of their
+# own (docs/detectors.md). Trust lists, checksums, rosters, slurs and links are never demoted.
+# Value: the most severe level that is held back (the tweet-trained offensive head keeps HIGH).
+CORROBORATED: Final = MappingProxyType(
+    {
+        ("pupils", "PUPIL_IDENTIFIED"): Severity.HIGH,
+        ("pupils_discussed", "PUPIL_DISCUSSED"): Severity.HIGH,
+        ("policy:confidential", "CONFIDENTIAL"): Severity.HIGH,
+        ("policy:derogatory", "DEROGATORY"): Severity.HIGH,
+        ("policy:political", "POLITICAL"): Severity.HIGH,
+        ("policy:impersonation", "IMPERSONATION"): Severity.HIGH,
+        ("policy:staff_details", "PERSONAL_DETAILS"): Severity.HIGH,
+        ("policy:supplier_services", "SUPPLIER"): Severity.HIGH,
+        ("policy:offensive-classifier", "OFFENSIVE"): Severity.MEDIUM,
+    }
+)
+ONLY_A_MENTION: Final = (
+    "Read as a whole, this post could be about offensive or discriminatory language, but the "
+    "words that weighed most only name a group of people, and mentioning a group is not "
+    "discrimination. Section 8.15 of the Social Media Policy is about hostile language: kept at "
+    "low severity."
+)
+NOT_CORROBORATED: Final = (
+    " Read as a whole, the post did not look like a breach of this section, so this is kept at "
+    "low severity."
+)
+
+
+# A pupil named in a post about their needs is both identified and discussed: either head
+# supports a pupil finding of the other section.
+SUPPORTED_BY: Final = MappingProxyType(
+    {
+        Section.PUPIL_IDENTITY.value: frozenset({Section.PUPILS_DISCUSSED.value}),
+        Section.PUPILS_DISCUSSED.value: frozenset({Section.PUPIL_IDENTITY.value}),
+    }
+)
+
+
+def corroborate(findings: list[Finding]) -> list[Finding]:
+    """Cue-word findings at medium+ without the section head's support, lowered to LOW."""
+    read = {f.section for f in findings if f.detector == DETECTOR_NAME}
+    read |= {s for r in list(read) for s in SUPPORTED_BY.get(r, ())}
+    out = []
+    for f in findings:
+        held = CORROBORATED.get((":".join(f.detector.split(":")[:2]), f.type))
+        if (
+            held is not None
+            and Severity.MEDIUM.rank <= f.severity.rank <= held.rank
+            and f.section not in read
+        ):
+            f = replace(f, severity=Severity.LOW, explanation=f.explanation + NOT_CORROBORATED)
+        out.append(f)
+    return _without_repeats(out)
+
+
+def _without_repeats(findings: list[Finding]) -> list[Finding]:
+    """Drop the classifier's finding for a section another finding already brings to review
+    (medium or above; data protection, 8.7, also covers security, 10): that one has the precise
+    span and reason, and the classifier adds the sections the rules missed, not a second line
+    for the same thing."""
+    cited = {f.section for f in findings if f.detector != DETECTOR_NAME and f.severity.rank >= 1}
+    if Section.DATA_PROTECTION.value in cited:
+        cited.add(Section.SECURITY.value)
+    return [f for f in findings if f.detector != DETECTOR_NAME or f.section not in cited]
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> TextModel:
+    """The section heads, loaded once per process."""
+    return TextModel.load(path)
+
+
+class SectionClassifierDetector:
+    """One finding per section whose head scores at or above its `low` threshold."""
+
+    name = DETECTOR_NAME
+    reads_embedding = True
+
+    def __init__(
+        self,
+        packs: PackSet,
+        *,
+        encoder: SentenceEncoder | None = None,
+        model: TextModel | None = None,
+    ) -> None:
+        self.model = model or load_model()
+        meta = self.model.meta
+        self.encoder = encoder or load_encoder(meta["encoder"]["name"])
+        if self.encoder.sha256 != meta["encoder"]["sha256"]:
+            raise ValueError(
+                f"the section heads were trained on encoder {meta['encoder']['name']} "
+                f"({meta['encoder']['sha256'][:12]}), not on {self.encoder.name} "
+                f"({self.encoder.sha256[:12]}): retrain them (devkit/training/train_sections.py)"
+            )
+        self.thresholds: dict[str, dict[str, float]] = meta["thresholds"]
+        self.heads = [(Section(h), self.model.heads[h]) for h in self.thresholds]
+        suppliers = packs.packs.get("suppliers")
+        self._suppliers: dict[str, str] = {}
+        if isinstance(suppliers, SupplierPack):
+            for s in suppliers.suppliers:
+                for alias in (s.name, *s.aliases):
+                    self._suppliers[alias.casefold()] = s.name
+        self._supplier_names = compile_terms(list(self._suppliers))
+        offensive = packs.packs.get("offensive")
+        innocent = offensive.slurs if isinstance(offensive, OffensivePack) else []
+        self._innocent = compile_terms([p for slur in innocent for p in slur.not_in])
+        groups = offensive.protected_groups if isinstance(offensive, OffensivePack) else []
+        self._groups = compile_terms(groups)
+
+    def detect(self, text: str, artifacts: NlpArtifacts | None) -> list[Finding]:
+        return self.detect_features(PostFeatures.of(text, self.encoder), artifacts)
+
+    def detect_features(
+        self, features: PostFeatures, artifacts: NlpArtifacts | None
+    ) -> list[Finding]:
+        """At most one finding per section."""
+        masked = self._masked(features.text)
+        if masked is not None:  # rare: an innocent phrase is read with its word blanked out
+            features = PostFeatures.of(masked, self.encoder)
+        if features.embedding is None:
+            features.embedding = self.encoder.encode(features.text)
+        findings = []
+        for section, head in self.heads:
+            limits = self.thresholds[section.value]
+            score = head.score_features(
+                features.featurized, limits["low"], embedding=features.embedding
+            )
+            supplier = None
+            if section is Section.SUPPLIERS and score.span is not None:
+                supplier, score = self._listed_supplier(features.text, score)
+            if score.span is None or score.probability < limits["low"]:
+                continue
+            finding = self._finding(section, score, limits, supplier)
+            if section is Section.EQUALITY and self._only_names_groups(features.text, score):
+                finding = replace(finding, severity=Severity.LOW, explanation=ONLY_A_MENTION)
+            findings.append(finding)
+        return findings
+
+    def _only_names_groups(self, text: str, score: Score) -> bool:
+        """Whether every word that weighed most names a group (women, refugees...): the head
+        reacted to a mention of a protected characteristic, which is not discrimination."""
+        if self._groups is None or not score.words:
+            return False
+        return all(self._groups.fullmatch(text[a:b]) for a, b in score.words)
+
+    def _masked(self, text: str) -> str | None:
+        """The text with each innocent phrase (a slur's `not_in`, such as "chink of light")
+        blanked out, offsets kept; None when there is none."""
+        if self._innocent is None:
+            return None
+        spans = [m.span() for m in finditer(self._innocent, text)]
+        if not spans:
+            return None
+        chars = list(text)
+        for a, b in spans:
+            chars[a:b] = " " * (b - a)
+        return "".join(chars)
+
+    def _listed_supplier(self, text: str, score: Score) -> tuple[str | None, Score]:
+        """The trust's listed supplier named in the post, if any, and the raised score."""
+        match = next(iter(finditer(self._supplier_names, text)), None)
+        if match is None:
+            return None, score
+        p = score.probability
+        odds = SUPPLIER_ODDS * p / max(1e-9, 1 - p)
+        raised = Score(odds / (1 + odds), (match.start(), match.end()), score.words)
+        return self._suppliers.get(match.group().casefold(), match.group()), raised
+
+    def _finding(
+        self, section: Section, score: Score, limits: dict[str, float], supplier: str | None
+    ) -> Finding:
+        assert score.span is not None
+        p = score.probability
+        severity = (
+            Severity.HIGH
+            if p >= limits["high"]
+            else Severity.MEDIUM
+            if p >= limits["medium"]
+            else Severity.LOW
+        )
+        head = HEADS[section]
+        return Finding(
+            type=head.type,
+            start=score.span[0],
+            end=score.span[1],
+            score=round(p, 4),
+            section=section.value,
+            severity=severity,
+            explanation=explain(section, p, score.words, supplier),
+            detector=DETECTOR_NAME,
+        )
+
+
+def explain(
+    section: Section,
+    probability: float,
+    words: tuple[tuple[int, int], ...],
+    supplier: str | None = None,
+) -> str:
+    """Why, in words a Headteacher reads: never the post's own words, only where they are."""
+    where = ""
+    others = [f"{a + 1}-{b}" for a, b in sorted(words[1:])]
+    if others:
+        where = f"; other words that weighed: characters {', '.join(others)}"
+    listed = f" The trust lists {supplier} as one of its suppliers." if supplier else ""
+    return (
+        f"Read as a whole, this post looks like {HEADS[section].reads_as} (an automatic "
+        f"reading, confidence {probability:.0%}; the highlighted words weighed most{where})."
+        f"{listed} {_upper_first(section.cite())} ({section.heading.lower()}) applies: read "
+        "it and decide."
+    )
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,267 @@
+"""Train the section classifier shipped in detectors/policy/models/sections.npz.
+
+One head per policy section the labelled batches cover (8.4, 8.5, 8.9, 8.10, 8.11, 8.13, 8.14,
+8.15, 8.16, 10). Each head mixes two logistic regressions, both linear in the post's tokens:
+- bag of words: TF-IDF word 1-2-grams and character 2-5-grams (the analyzers of
+  detectors/policy/textmodel.py, one vocabulary shared by every head), C=8;
+- the sentence embedding of the shipped encoder (detectors/encoder.py), C=4;
+logit = MIX * bag_of_words + (1 - MIX) * embedding. Both are class-balanced.
+
+Data: every batch in devkit/training/data/policy/*.jsonl (the folder is re-read on each run, so a
+new batch is picked up) except `validation_mixed.jsonl`, which is held out: it is used only to
+calibrate each head (Platt scaling: two numbers per head) and to choose its thresholds, never to
+fit weights. Thresholds per section: `medium` thresholds are lowered step by step, each step
+going to the head that gains most recall per clean post newly flagged, until the share of the
+validation batch's clean posts flagged by the whole classifier would pass `--budget`; `low` is the
+same at three times the budget, `high` a calibrated confidence of 0.9 (never below `medium`).
+`../shared/eval/dev/policy_dev.jsonl` is never read here: it measures the result.
+
+    .venv/bin/uv pip install -p .venv/bin/python -e '.[build]'
+    .venv/bin/python -m devkit.training.train_sections [--budget 0.05]
+
+Deterministic for the same batches, encoder and library versions (lbfgs has no randomness).
+"""
+
+# ruff: noqa: E402  (BLAS threads must be pinned before numpy is first imported)
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse
+import json
+import random
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from core.sections import Section
+from detectors.encoder import DEFAULT_ENCODER, SentenceEncoder, encoder_dir, file_sha256
+from detectors.policy.sections import MODEL_PATH, SECTION_HEADS
+from detectors.policy.textmodel import TextModel, analyze_chars, analyze_words
+
+DATA: Final = Path(__file__).resolve().parent / "data" / "policy"
+VALIDATION: Final = "validation_mixed.jsonl"
+MIX: Final = 0.7
+C_WORDS: Final = 8.0
+C_EMBEDDING: Final = 4.0
+WORD_MIN_DF: Final = 2
+CHAR_MIN_DF: Final = 3
+CHAR_MAX_FEATURES: Final = 100_000
+HIGH_CONFIDENCE: Final = 0.9
+
+Matrix = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    id: str
+    text: str
+    sections: frozenset[str]
+    source: str
+
+
+# The writers used the reserved top-level domain ".example" for every address, adult or not, so
+# a head could learn ".example" itself; real posts carry .com, .co.uk... Each address's
+# ".example" is replaced by a real-looking one (seeded per post) before anything is fitted.
+_EXAMPLE_TLD: Final = re.compile(r"(?i)(\.\s*|\bdot\s+)example\b")
+TLDS: Final = ("com", "co.uk", "net", "org", "org.uk", "uk", "io")
+
+
+def realistic_addresses(text: str, seed: str) -> str:
+    rng = random.Random(seed)
+    return _EXAMPLE_TLD.sub(lambda m: m.group(1) + rng.choice(TLDS), text)
+
+
+def read_batch(path: Path) -> list[Post]:
+    """One labelled batch; a bad line or an unknown section stops the run with its line number."""
+    posts = []
+    known = {s.value for s in Section}
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, sections = row["text"], frozenset(row["sections"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SystemExit(f"{path}: line {lineno}: {exc}") from None
+        unknown = sections - known
+        if unknown or not isinstance(text, str):
+            raise SystemExit(f"{path}: line {lineno}: bad text or sections {sorted(unknown)}")
+        post_id = str(row.get("id", lineno))
+        text = realistic_addresses(text, f"{path.name}:{post_id}")
+        posts.append(Post(post_id, text, sections, path.name))
+    return posts
+
+
+def read_batches(folder: Path = DATA) -> tuple[list[Post], list[Post]]:
+    """(training posts from every batch but the validation one, the validation batch)."""
+    train: list[Post] = []
+    for path in sorted(folder.glob("*.jsonl")):
+        if path.name != VALIDATION:
+            train += read_batch(path)
+    return train, read_batch(folder / VALIDATION)
+
+
+def labels(posts: Sequence[Post], heads: Sequence[str]) -> npt.NDArray[np.bool_]:
+    return np.array([[h in p.sections for h in heads] for p in posts], dtype=bool)
+
+
+def embed(encoder: SentenceEncoder, posts: Sequence[Post]) -> Matrix:
+    return np.array([encoder.encode(p.text).vector for p in posts], dtype=np.float64)
+
+
+def fit_platt(z: Matrix, y: npt.NDArray[np.bool_]) -> tuple[float, float]:
+    """Scale and shift so that sigmoid(scale * z + shift) is a calibrated probability."""
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1e4, max_iter=1000).fit(z.reshape(-1, 1), y)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def thresholds(p: Matrix, y: npt.NDArray[np.bool_], budget: float) -> tuple[list[float], float]:
+    """Per head, a threshold such that the union of flags on the clean posts stays within
+    `budget`: starting above every clean post, the head whose next step down (to just above the
+    next clean post's score) catches the most more positives per clean post newly flagged
+    takes it, until the next step would pass the budget; (thresholds, share of clean flagged)."""
+    clean = ~y.any(axis=1)
+    pc = p[clean]
+    n_clean = max(1, int(clean.sum()))
+    # For each head, the clean scores from the highest down: the successive places to stop.
+    steps = [np.sort(pc[:, j])[::-1] for j in range(p.shape[1])]
+    depth = [0] * p.shape[1]
+    cut = [float(s[0]) + 1e-6 for s in steps]
+
+    def flagged(c: Sequence[float]) -> npt.NDArray[np.bool_]:
+        return np.asarray((pc >= np.array(c)).any(axis=1))
+
+    while True:
+        now = flagged(cut)
+        best: tuple[float, int, int, float] | None = None
+        for j, s in enumerate(steps):
+            for k in range(depth[j] + 1, len(s)):  # the next stop that catches a positive
+                trial = list(cut)
+                trial[j] = float(s[k]) + 1e-6  # every clean post above it is flagged
+                extra = int((flagged(trial) & ~now).sum())
+                if (now.sum() + extra) / n_clean > budget:
+                    break
+                gain = float(((p[:, j] >= trial[j]) & (p[:, j] < cut[j]) & y[:, j]).sum())
+                if gain > 0:
+                    value = gain / max(extra, 0.5)
+                    if best is None or value > best[0]:
+                        best = (value, j, k, trial[j])
+                    break
+        if best is None:
+            return cut, float(flagged(cut).mean())
+        _, j, depth[j], cut[j] = best
+
+
+def recall_table(p: Matrix, y: npt.NDArray[np.bool_], cut: Sequence[float]) -> list[float]:
+    return [
+        float((p[y[:, j], j] >= cut[j]).mean()) if y[:, j].any() else 0.0 for j in range(len(cut))
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--encoder", default=DEFAULT_ENCODER)
+    parser.add_argument("--budget", type=float, default=0.05, help="clean posts flagged")
+    parser.add_argument("--mix", type=float, default=MIX, help="weight of the bag of words")
+    parser.add_argument("--c-words", type=float, default=C_WORDS)
+    parser.add_argument("--c-embedding", type=float, default=C_EMBEDDING)
+    parser.add_argument("--output", type=Path, default=MODEL_PATH)
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    train, valid = read_batches(args.data)
+    heads = [s.value for s in SECTION_HEADS]
+    y, yv = labels(train, heads), labels(valid, heads)
+    print(f"{len(train)} training posts, {len(valid)} validation posts")
+    encoder = SentenceEncoder(encoder_dir(args.encoder))
+    e, ev = embed(encoder, train), embed(encoder, valid)
+    texts = [p.text for p in train]
+    word = TfidfVectorizer(analyzer=analyze_words, min_df=WORD_MIN_DF, sublinear_tf=True)
+    char = TfidfVectorizer(
+        analyzer=analyze_chars,
+        min_df=CHAR_MIN_DF,
+        sublinear_tf=True,
+        max_features=CHAR_MAX_FEATURES,
+    )
+    x = hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
+    xv = hstack(
+        [word.transform([p.text for p in valid]), char.transform([p.text for p in valid])]
+    ).tocsr()
+    n_words = len(word.vocabulary_)
+    parts: dict[str, dict[str, Any]] = {}
+    pv = np.zeros(yv.shape)
+    for j, head in enumerate(heads):
+        bow = LogisticRegression(C=args.c_words, max_iter=5000, class_weight="balanced")
+        bow.fit(x, y[:, j])
+        emb = LogisticRegression(C=args.c_embedding, max_iter=5000, class_weight="balanced")
+        emb.fit(e, y[:, j])
+        mix = args.mix
+        z = mix * bow.decision_function(xv) + (1 - mix) * emb.decision_function(ev)
+        scale, shift = fit_platt(z, yv[:, j])
+        pv[:, j] = 1 / (1 + np.exp(-(scale * z + shift)))
+        parts[head] = {
+            "bias": float(bow.intercept_[0]),
+            "word": bow.coef_[0][:n_words],
+            "char": bow.coef_[0][n_words:],
+            "embedding": (emb.coef_[0], float(emb.intercept_[0]), mix),
+            "calibration": (scale, shift),
+        }
+    clean = ~yv.any(axis=1)
+    medium, q = thresholds(pv, yv, args.budget)
+    low, _ = thresholds(pv, yv, min(0.5, 3 * args.budget))
+    table: dict[str, dict[str, float]] = {}
+    for j, head in enumerate(heads):
+        table[head] = {
+            "low": round(min(low[j], medium[j]), 6),
+            "medium": round(medium[j], 6),
+            "high": round(max(medium[j], HIGH_CONFIDENCE), 6),
+        }
+    recall = recall_table(pv, yv, medium)
+    flagged = float((pv[clean] >= np.array(medium)).any(axis=1).mean())
+    validation = {
+        "recall_at_medium": dict(zip(heads, (round(r, 3) for r in recall), strict=True)),
+        "macro_recall": round(float(np.mean(recall)), 3),
+        "clean_flagged": round(flagged, 3),
+    }
+    meta = {
+        "kind": "sections",
+        "trained_by": "python -m devkit.training.train_sections",
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "encoder": {"name": encoder.name, "sha256": encoder.sha256},
+        "thresholds": table,
+        "data": {path.name: file_sha256(path) for path in sorted(args.data.glob("*.jsonl"))},
+        "validation": validation,
+        "posts": {"train": len(train), "validation": len(valid)},
+    }
+    shared = {
+        "word": (word.get_feature_names_out().tolist(), word.idf_),
+        "char": (char.get_feature_names_out().tolist(), char.idf_),
+    }
+    TextModel.save(args.output, parts, meta, shared=shared)
+    print(json.dumps(validation, indent=1))
+    print(
+        f"saved {args.output} ({args.output.stat().st_size / 1e6:.1f} MB) in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,228 @@
+"""The section classifier (detectors/policy/sections.py) as the stack runs it: with the packs,
+OR-ed, cue-word findings corroborated. Posts written for these tests (never taken from any
+evaluation set): one breach per row, and hard negatives that mention the same things innocently.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from core.findings import Finding, Severity
+from core.sections import Section
+from detectors.encoder import SentenceEncoder, load_encoder
+from detectors.policy import PackSet, policy_detectors
+from detectors.policy.packs import load_packs
+from detectors.policy.sections import (
+    DETECTOR_NAME,
+    HEADS,
+    NOT_CORROBORATED,
+    SectionClassifierDetector,
+    corroborate,
+    explain,
+    load_model,
+)
+
+# (section, post)
+POSITIVE = [
+    ("8.4", "Happy 8th birthday to Poppy Marsden in Willow Class! Have the best day 🎂"),
+    (
+        "8.4",
+        "Player of the match for our U11s goes to Reggie Okafor (Year 6) for two cracking goals ⚽",
+    ),
+    (
+        "8.5",
+        "Little Tomasz in Year 2 has been really struggling since "
+        "his mum went into hospital, bless him",
+    ),
+    (
+        "8.5",
+        "Had to restrain one of my Y9 boys again today, he's on a "
+        "final warning and his dad doesn't care",
+    ),
+    (
+        "8.9",
+        "Don't tell anyone but the head is leaving at Easter and they're merging us with Hillcrest",
+    ),
+    (
+        "8.9",
+        "Just seen the draft budget – we're £220k short and three "
+        "support staff will go. Not public yet.",
+    ),
+    ("8.10", "The new deputy is completely useless, no idea how she got the job tbh"),
+    (
+        "8.10",
+        "Honestly the parents at this school are the worst, half of "
+        "them can't even read the newsletter",
+    ),
+    (
+        "8.11",
+        "Everyone in the staffroom vote Reform on Thursday, it's the "
+        "only way to fix schools #TeacherVoice",
+    ),
+    (
+        "8.11",
+        "As a teacher at Brookfield I'm asking all our families to "
+        "join the march against the Tory cuts",
+    ),
+    (
+        "8.13",
+        "Avoid Sunshine Coaches at all costs, they turned up an hour "
+        "late for our trip AGAIN. Shambles.",
+    ),
+    ("8.13", "Use my code MISSJ15 for 15% off at Little Stars Uniforms – best school shoes ever!"),
+    ("8.14", "lads check this out 🔥 hot-teen-babes . example / vids"),
+    ("8.14", "nsfw but hilarious: www.naughtymilfsxxx.example/clip/9921"),
+    ("8.15", "Year 10 are a bunch of absolute f***ing animals, can't stand the little shits"),
+    ("8.15", "Shut up you stupid bitch, nobody asked for your opinion"),
+    (
+        "8.16",
+        "Logged into Mr Harris's Facebook while he was at lunch and posted that he's quitting 😂",
+    ),
+    ("8.16", "I've set up an account pretending to be the head so I can message the parents group"),
+    ("10", "My new address is 14 Carrow Road, Norwich NR1 1JE if anyone wants to send a card!"),
+    ("10", "My bank details for the staff lottery: sort code 40-12-76 account 31926819"),
+]
+
+HARD_NEGATIVES = [
+    "Well done to everyone in Year 3 for a fantastic week of learning!",
+    "Our school address and phone number are on the contact page of the website.",
+    "The head will share the new curriculum plan with parents at the open evening.",
+    "Thank you to the coach drivers who got us home safely from the museum.",
+    "The election for head boy and head girl is next Monday: good luck to all candidates.",
+    "Online safety talk for parents: how to switch on adult content filters at home.",
+    "Staff quiz night: the science department won again. Rematch in June!",
+    "Reminder: never share your passwords, even with colleagues.",
+    "Year 5 pretended to be Victorian servants for the day and loved it.",
+    "Our equality and diversity week celebrated every culture in our school.",
+]
+
+
+@pytest.fixture(scope="module")
+def detectors(packs: PackSet) -> list:
+    return policy_detectors(packs=packs)
+
+
+@pytest.fixture(scope="module")
+def classifier(detectors: list) -> SectionClassifierDetector:
+    (found,) = [d for d in detectors if isinstance(d, SectionClassifierDetector)]
+    return found
+
+
+def _review(detectors: list, text: str) -> list[Finding]:
+    """What reaches a reviewer: medium+ after corroboration."""
+    found = corroborate([f for d in detectors for f in d.detect(text, None)])
+    return [f for f in found if f.severity.rank >= Severity.MEDIUM.rank]
+
+
+@pytest.mark.parametrize(("section", "text"), POSITIVE)
+def test_each_section_reaches_review(detectors: list, section: str, text: str) -> None:
+    cited = {f.section for f in _review(detectors, text)}
+    assert section in cited or (section == Section.SECURITY and Section.DATA_PROTECTION in cited)
+
+
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
+def test_hard_negatives_open_nothing(detectors: list, text: str) -> None:
+    assert _review(detectors, text) == []
+
+
+@pytest.mark.parametrize(("section", "text"), POSITIVE)
+def test_findings_explain_without_quoting_the_post(
+    classifier: SectionClassifierDetector, section: str, text: str
+) -> None:
+    for f in classifier.detect(text, None):
+        assert f.detector == DETECTOR_NAME and f.type == HEADS[Section(f.section)].type
+        assert re.search(
+            rf"Section {re.escape(f.section)} of the Social Media Policy", f.explanation
+        )
+        assert f"confidence {f.score:.0%}" in f.explanation
+        template = explain(Section(f.section), f.score, ((0, 1), (2, 3)))
+        post_words = set(re.findall(r"[a-z]{4,}", text.lower()))
+        own_words = set(re.findall(r"[a-z]{4,}", template.lower()))
+        quoted = set(re.findall(r"[a-z]{4,}", f.explanation.lower())) - own_words
+        assert not quoted & post_words, quoted & post_words
+        assert 0 <= f.start < f.end <= len(text)
+
+
+def test_the_explanation_points_at_the_other_words_by_position() -> None:
+    why = explain(Section.DEROGATORY, 0.87, ((4, 12), (0, 3), (20, 25)))
+    assert "confidence 87%" in why and "characters 1-3, 21-25" in why
+
+
+def test_severity_follows_each_heads_thresholds(classifier: SectionClassifierDetector) -> None:
+    for section, limits in classifier.thresholds.items():
+        assert 0 < limits["low"] <= limits["medium"] <= limits["high"] <= 1, section
+    assert set(classifier.thresholds) == {s.value for s in HEADS}
+
+
+def test_a_listed_supplier_raises_confidence_and_is_named(packs: PackSet) -> None:
+    plain = SectionClassifierDetector(packs)
+    text = "Avoid {} at all costs, the dinners were cold again and half the kids went hungry"
+    unlisted = [f for f in plain.detect(text.format("Greenway Meals"), None) if f.section == "8.13"]
+    listed = [f for f in plain.detect(text.format("Chartwells"), None) if f.section == "8.13"]
+    assert unlisted and listed
+    assert listed[0].score > unlisted[0].score
+    assert "The trust lists Chartwells as one of its suppliers." in listed[0].explanation
+    assert "Greenway" not in unlisted[0].explanation
+
+
+def test_heads_refuse_an_encoder_they_were_not_trained_on(tmp_path: Path) -> None:
+    class Other(SentenceEncoder):
+        def __init__(self) -> None:
+            self.name, self.sha256 = "other", "0" * 64
+
+    with pytest.raises(ValueError, match="retrain them"):
+        SectionClassifierDetector(load_packs(), encoder=Other())
+    assert load_model().meta["encoder"]["sha256"] == load_encoder().sha256
+
+
+def _f(detector: str, kind: str, section: str, severity: Severity) -> Finding:
+    return Finding(kind, 0, 4, 0.6, section, severity, "Why.", detector)
+
+
+@pytest.mark.parametrize(
+    ("findings", "expected"),
+    [
+        # A cue-word finding with no support from its section's head is kept, at LOW.
+        ([_f("policy:confidential:budget", "CONFIDENTIAL", "8.9", Severity.MEDIUM)], ["low"]),
+        # Supported by the head (at any severity): kept as it is; the head's repeat is dropped.
+        (
+            [
+                _f("policy:confidential:budget", "CONFIDENTIAL", "8.9", Severity.HIGH),
+                _f(DETECTOR_NAME, "CONFIDENTIAL", "8.9", Severity.LOW),
+            ],
+            ["high"],
+        ),
+        # A pupil discussed supports a pupil identified and back.
+        (
+            [
+                _f("pupils", "PUPIL_IDENTIFIED", "8.4", Severity.HIGH),
+                _f(DETECTOR_NAME, "PUPIL_DISCUSSED", "8.5", Severity.MEDIUM),
+            ],
+            ["high", "medium"],
+        ),
+        # Trust lists, slurs and links are never held back.
+        ([_f("policy:slurs", "DISCRIMINATORY", "8.15", Severity.HIGH)], ["high"]),
+        ([_f("policy:suppliers", "SUPPLIER", "8.13", Severity.MEDIUM)], ["medium"]),
+        ([_f("policy:pornographic", "PORNOGRAPHIC_LINK", "8.14", Severity.HIGH)], ["high"]),
+        # The tweet-trained offensive head keeps its HIGH findings on its own.
+        ([_f("policy:offensive-classifier", "OFFENSIVE", "8.15", Severity.HIGH)], ["high"]),
+        ([_f("policy:offensive-classifier", "OFFENSIVE", "8.15", Severity.MEDIUM)], ["low"]),
+        # Data protection (8.7) brings section 10 to review: the head's 10 is not repeated.
+        (
+            [
+                _f("presidio", "PHONE_NUMBER", "8.7", Severity.MEDIUM),
+                _f(DETECTOR_NAME, "PERSONAL_DETAILS", "10", Severity.HIGH),
+            ],
+            ["medium"],
+        ),
+    ],
+)
+def test_corroboration(findings: list[Finding], expected: list[str]) -> None:
+    out = corroborate(findings)
+    assert [str(f.severity) for f in out] == expected
+    for before, after in zip(findings, out, strict=False):
+        if after.severity is Severity.LOW and before.severity is not Severity.LOW:
+            assert after.explanation.endswith(NOT_CORROBORATED)
