@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
@@ -14,7 +13,7 @@ from review.domain import passwords
 from review.domain.passwords import WeakPassword
 from review.domain.users import UserError, WrongPassword, change_password, redeem_code
 from review.web.deps import Db, Login, User, flash, render
-from review.web.routes.auth import client_address, start_session
+from review.web.routes.auth import client_address, start_session, wait_if_busy
 from review.web.throttle import LoginThrottle
 from storage.review_crud import touch_login
 
@@ -47,13 +46,16 @@ async def choose_password(
     confirm_password: Secret,
 ) -> Response:
     """Codes are guessed no faster than passwords: a busy address waits like at the log-in."""
-    throttle: LoginThrottle = request.app.state.throttle
-    address = client_address(request)
-    delay = await run_in_threadpool(throttle.address_delay, address)
-    if delay:
-        await anyio.sleep(delay)
+    address = await wait_if_busy(request)
     return await run_in_threadpool(
-        _redeem, request, db, throttle, address, code, new_password, confirm_password
+        _redeem,
+        request,
+        db,
+        request.app.state.throttle,
+        address,
+        code,
+        new_password,
+        confirm_password,
     )
 
 

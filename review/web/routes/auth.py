@@ -55,6 +55,29 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+async def wait_if_busy(request: Request) -> str:
+    """A busy address waits a little (asleep, holding no worker thread); returns the address."""
+    throttle: LoginThrottle = request.app.state.throttle
+    address = client_address(request)
+    delay = await run_in_threadpool(throttle.address_delay, address)
+    if delay:
+        await anyio.sleep(delay)
+    return address
+
+
+def _signed_in(db: Db, *, person: Person, user: UserAccount, how: str) -> None:
+    """What every successful sign-in records, whatever the way in."""
+    touch_login(db, user=user)
+    audit(
+        db,
+        actor_id=person.id,
+        action="login",
+        object_type="user_account",
+        object_id=user.id,
+        detail=how,
+    )
+
+
 def start_session(request: Request, user: UserAccount) -> None:
     """A fresh session under a new id (so a new CSRF token) for a successful sign-in."""
     request.session.clear()
@@ -120,13 +143,17 @@ async def login(
     next: Annotated[str, Form()] = "/queue",
 ) -> Response:
     """A busy address waits a little here (asleep, holding no worker thread); then the check."""
-    throttle: LoginThrottle = request.app.state.throttle
-    address = client_address(request)
-    delay = await run_in_threadpool(throttle.address_delay, address)
-    if delay:
-        await anyio.sleep(delay)
+    address = await wait_if_busy(request)
     return await run_in_threadpool(
-        _password_sign_in, request, db, settings, throttle, username, password, next, address
+        _password_sign_in,
+        request,
+        db,
+        settings,
+        request.app.state.throttle,
+        username,
+        password,
+        next,
+        address,
     )
 
 
@@ -174,15 +201,7 @@ def _password_sign_in(
         and len(password) >= passwords.PASSWORD_MIN
     ):
         user.password_hash = passwords.hash_password(password)  # stronger parameters, same secret
-    touch_login(db, user=user)
-    audit(
-        db,
-        actor_id=person.id,
-        action="login",
-        object_type="user_account",
-        object_id=user.id,
-        detail="password",
-    )
+    _signed_in(db, person=person, user=user, how="password")
     db.commit()
     start_session(request, user)
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -274,15 +293,7 @@ def _verified_sign_in(
         audit(db, actor_id=None, action="login_failed", object_type="sso", detail=why)
         db.commit()
         return _sso_refused(request, settings, why)
-    touch_login(db, user=user)
-    audit(
-        db,
-        actor_id=person.id,
-        action="login",
-        object_type="user_account",
-        object_id=user.id,
-        detail=f"single sign-on ({cfg.name})",
-    )
+    _signed_in(db, person=person, user=user, how=f"single sign-on ({cfg.name})")
     db.commit()
     start_session(request, user)
     return RedirectResponse("/queue", status_code=303)
