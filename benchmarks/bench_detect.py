@@ -146,13 +146,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.core_only:  # personal data and pupils only: without the policy packs' detectors
         core = (PresidioPiiDetector, PupilIdentificationDetector, PupilsDiscussedDetector)
         detectors = [d for d in single.detectors if isinstance(d, core)]
-        single = DetectorStack(single.nlp_engine, detectors, batch_size=args.batch_size)
+        single = DetectorStack(
+            single.nlp_engine,
+            detectors,
+            batch_size=args.batch_size,
+            encoder=single.encoder,
+            name_tagger=single.name_tagger,
+        )
     pooled = DetectorStack(
         single.nlp_engine,
         single.detectors,
         batch_size=defaults.batch_size,
         workers=defaults.workers,
         encoder=single.encoder,
+        name_tagger=single.name_tagger,
     )
     print(f"stack load: {time.perf_counter() - start:.2f} s, peak RSS {peak_rss_mb():.0f} MB")
 

@@ -32,6 +32,11 @@ class StackConfig(BaseModel):
     section_classifier: bool = Field(
         default=True, description="Score every policy section with the trained heads."
     )
+    name_tagger: bool = Field(
+        default=True,
+        description="Find names with the encoder's token vectors and the NER together "
+        "(false: the NER alone).",
+    )
     batch_size: int = Field(default=64, ge=1, description="Posts per spaCy batch.")
     workers: int = Field(
         default=2, ge=1, description="Processes scoring large batches of posts (1: no pool)."

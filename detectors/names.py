@@ -1,7 +1,9 @@
 """Who is named in a post, and whether they are plainly an adult: shared by the PERSON recognizer
 and the pupil detectors, computed once per post from the stack's spaCy artifacts.
 
-Names come from the NER (social-tuned), never from @handles, #hashtags or URLs. A name with a
+Names come from the name tagger (detectors/name_tagger.py: the sentence encoder's token vectors
+with the social-tuned NER's vote) when the stack runs it, else from the NER alone; never from
+@handles, #hashtags or URLs. A name with a
 title ("Mrs Patel"), an adult role before it ("parent rep Karen Doyle") or after it ("Helen
 Marsh, our headteacher") is an adult's: a named adult is not a pupil.
 """
@@ -17,6 +19,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc
 
 from detectors.cues import cues
+from detectors.encoder import Embedding
+from detectors.name_tagger import NameTagger
 from detectors.social import SocialSpan, social_spans, trim_outside
 
 _ATTR: Final = "_postwarden_post"
@@ -47,7 +51,7 @@ class Name:
     start: int
     end: int
     adult: bool
-    source: str  # "ner" (the model said PERSON) or "shape" (capitalised words beside a cue)
+    source: str  # "ner" (the name models said PERSON) or "shape" (capitalised words by a cue)
 
 
 @dataclass(slots=True)
@@ -82,8 +86,18 @@ class PostView:
         return 0, len(self.text)
 
 
-def view(text: str, artifacts: NlpArtifacts) -> PostView:
-    """The post's `PostView`, computed once and kept on the artifacts for the other detectors."""
+def view(
+    text: str,
+    artifacts: NlpArtifacts,
+    *,
+    embedding: Embedding | None = None,
+    tagger: NameTagger | None = None,
+) -> PostView:
+    """The post's `PostView`, computed once and kept on the artifacts for the other detectors.
+
+    The stack builds it first, with the post's embedding and the name tagger; a detector run on
+    its own (no tagger) gets the NER's names.
+    """
     cached = getattr(artifacts, _ATTR, None)
     if isinstance(cached, PostView) and cached.text == text:
         return cached
@@ -97,7 +111,10 @@ def view(text: str, artifacts: NlpArtifacts) -> PostView:
         starts=[t.idx for t in doc],
         sentences=sentences(text),
     )
-    built.names = _ner_names(built)
+    spans = ner_person_spans(text, doc, social)
+    if tagger is not None and embedding is not None:
+        spans = tagger.names(text, embedding, spans)
+    built.names = _names(built, spans)
     setattr(artifacts, _ATTR, built)
     return built
 
@@ -119,12 +136,22 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return out or [(0, len(text))]
 
 
-def _ner_names(post: PostView) -> list[Name]:
+def ner_person_spans(text: str, doc: Doc, social: list[SocialSpan]) -> list[tuple[int, int]]:
+    """The NER's PERSON entities with @handles, #hashtags and addresses trimmed off (also the
+    vote the name tagger was trained to read)."""
+    out = []
+    for ent in doc.ents:
+        if ent.label_ == "PERSON":
+            start, end = trim_outside(ent.start_char, ent.end_char, text, social)
+            if end > start:
+                out.append((start, end))
+    return out
+
+
+def _names(post: PostView, spans: list[tuple[int, int]]) -> list[Name]:
     names = []
-    for ent in post.doc.ents:
-        if ent.label_ != "PERSON":
-            continue
-        start, end = trim_outside(ent.start_char, ent.end_char, post.text, post.social)
+    for start, end in spans:
+        start, end = trim_outside(start, end, post.text, post.social)
         while start < end and not post.text[start].isalnum():  # "🏆 Ethan" -> "Ethan"
             start += 1
         start, end = _strip_title(post.text, start, end)

@@ -98,17 +98,36 @@ class PupilIdentificationDetector:
         for start, end in roster_hits:
             found.append(self._finding("PUPIL_NAME", start, end, 0.95, ROSTER_EXPLANATION))
         identified = identified_children(post, knowledge)
+        said_names = {(n.start, n.end) for n in post.names}
         for (start, end), kinds in identified.items():
+            # A name the models read is HIGH; capitalised words beside a cue ("Y12 Politics")
+            # are MEDIUM, held back unless the section classifier agrees (sections.corroborate).
+            said = (start, end) in said_names
             found.append(
-                self._finding("PUPIL_IDENTIFIED", start, end, 0.85, identified_explanation(kinds))
+                self._finding(
+                    "PUPIL_IDENTIFIED",
+                    start,
+                    end,
+                    0.85 if said else 0.7,
+                    identified_explanation(kinds),
+                    Severity.HIGH if said else Severity.MEDIUM,
+                )
             )
         if identified or roster_hits:
             found.extend(self._homes(post, [*identified, *roster_hits]))
         found.extend(self._handles(post, knowledge))
         return found
 
-    def _finding(self, type_: str, start: int, end: int, score: float, why: str) -> Finding:
-        return Finding(type_, start, end, score, SECTION, Severity.HIGH, why, DETECTOR_NAME)
+    def _finding(
+        self,
+        type_: str,
+        start: int,
+        end: int,
+        score: float,
+        why: str,
+        severity: Severity = Severity.HIGH,
+    ) -> Finding:
+        return Finding(type_, start, end, score, SECTION, severity, why, DETECTOR_NAME)
 
     def _homes(self, post: PostView, children: list[tuple[int, int]]) -> list[Finding]:
         """Streets in a sentence that names a child and says it is their home."""

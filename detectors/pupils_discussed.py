@@ -60,12 +60,12 @@ class PupilsDiscussedDetector:
         }
         if not any(topic_hits.values()):
             return []
-        named = _named_children(post, knowledge)
+        named, shaped = _named_children(post, knowledge)
         generic = [m.start() for m in c.specific_child.finditer(text)]
         found = []
         for i, (s, e) in enumerate(post.sentences):
             has_name = any(s <= start < e for start in named)
-            has_child = has_name or any(s <= g < e for g in generic)
+            has_child = has_name or any(s <= g < e for g in [*shaped, *generic])
             if not has_child:
                 continue
             nxt = post.sentences[i + 1][1] if i + 1 < len(post.sentences) else e
@@ -92,15 +92,19 @@ class PupilsDiscussedDetector:
         return found
 
 
-def _named_children(post: PostView, knowledge: AccountKnowledge) -> list[int]:
-    """Starts of names that are a child's: linked to a child cue, or any non-adult name."""
-    linked = [s for s, _ in identified_children(post, knowledge)]
-    plain = [
+def _named_children(post: PostView, knowledge: AccountKnowledge) -> tuple[list[int], list[int]]:
+    """Starts of a child's names: (names the models read, linked to a cue or not an adult's;
+    capitalised words linked to a child cue that no model called a name). Only the first make a
+    finding HIGH: "Y12 Politics" beside a cue is a shape, not a child."""
+    said = {n.start for n in post.names}
+    linked = {s for s, _ in identified_children(post, knowledge)}
+    plain = {
         n.start
         for n in post.names
         if not n.adult and not knowledge.is_staff(post.text[n.start : n.end])
-    ]
-    return sorted({*linked, *plain})
+    }
+    named = plain | (linked & said)
+    return sorted(named), sorted(linked - named)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -38,6 +38,8 @@ from detectors.knowledge import (
     KnowledgeLoader,
     no_knowledge,
 )
+from detectors.name_tagger import NameTagger, load_name_tagger
+from detectors.names import view
 from detectors.nlp import LANGUAGE, load_nlp_engine
 from detectors.policy.sections import SectionClassifierDetector, corroborate
 from detectors.presidio_pii import PresidioPiiDetector
@@ -95,6 +97,7 @@ class DetectorStack:
         knowledge: KnowledgeLoader = no_knowledge,
         workers: int = 1,
         encoder: SentenceEncoder | None = None,
+        name_tagger: NameTagger | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -106,9 +109,12 @@ class DetectorStack:
         self.knowledge = knowledge
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        # Posts are encoded once, only if a detector reads the embedding.
+        # Posts are encoded once, only if a detector or the name tagger reads the embedding.
         reads = any(isinstance(d, FeatureDetector) and d.reads_embedding for d in self.detectors)
-        self.encoder = encoder if reads else None
+        self.name_tagger = name_tagger if encoder is not None else None
+        if self.name_tagger is not None and encoder is not None:
+            self.name_tagger.check_encoder(encoder.sha256)
+        self.encoder = encoder if reads or self.name_tagger is not None else None
         self._corroborate = any(isinstance(d, SectionClassifierDetector) for d in self.detectors)
 
     @classmethod
@@ -136,6 +142,7 @@ class DetectorStack:
             knowledge=knowledge,
             workers=config.workers,
             encoder=encoder,
+            name_tagger=load_name_tagger() if config.name_tagger else None,
         )
 
     def detect(self, text: str) -> list[Finding]:
@@ -214,6 +221,9 @@ class DetectorStack:
             known = knowledge[unit.index]
             findings: list[Finding] = []
             features = PostFeatures.of(unit.text, self.encoder)  # one per post, for every head
+            if self.name_tagger is not None and features.embedding is not None:
+                # The names every detector reads (detectors.names.view, kept on the artifacts).
+                view(unit.text, artifacts, embedding=features.embedding, tagger=self.name_tagger)
             for detector in self.detectors:
                 if isinstance(detector, FeatureDetector):
                     findings.extend(detector.detect_features(features, artifacts))

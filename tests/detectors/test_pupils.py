@@ -6,6 +6,7 @@ import pytest
 
 from core.findings import Finding, Severity
 from detectors.knowledge import AccountKnowledge
+from detectors.pupil_identification import PupilIdentificationDetector
 from detectors.stack import DetectorStack
 
 OURS = {"presidio", "pupils", "pupils_discussed"}
@@ -97,6 +98,10 @@ NOT_A_PUPIL = [
     "Auditions for our spring production of Oliver! are now open to Years 4–6.",
     "Oakfield Primary School is proud of Year 6.",
     "Sports Day 2027 date announced: Friday 25th June. Save the date!",
+    # capitalised words beside a year group that no name model reads as a name
+    "Votes at 16? Y12 Politics held a debate today and the class split 11-10.",
+    "Any Y1 teachers got a good game for 'ai' and 'ay'? Mine are bored of my flashcards.",
+    "Thank you to Rabbi Levi for visiting Year 4 and showing us how to play dreidel.",
 ]
 
 
@@ -165,7 +170,11 @@ def roster_knowledge() -> AccountKnowledge:
 
 def _with(stack: DetectorStack, knowledge: AccountKnowledge) -> DetectorStack:
     return DetectorStack(
-        stack.nlp_engine, stack.detectors, knowledge=lambda c: dict.fromkeys(c, knowledge)
+        stack.nlp_engine,
+        stack.detectors,
+        knowledge=lambda c: dict.fromkeys(c, knowledge),
+        encoder=stack.encoder,
+        name_tagger=stack.name_tagger,
     )
 
 
@@ -250,3 +259,22 @@ NOT_DISCUSSED = [
 @pytest.mark.parametrize("text", NOT_DISCUSSED)
 def test_group_news_and_adults_are_not_pupils_discussed(stack: DetectorStack, text: str) -> None:
     assert "PUPIL_DISCUSSED" not in _types(stack.detect(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "severity"),
+    [
+        # no name model reads "Politics" as a name: only its shape beside the cue
+        ("Y12 Politics held a debate today.", "Politics", Severity.MEDIUM),
+        ("Well done to Ellie in Year 6!", "Ellie", Severity.HIGH),
+    ],
+)
+def test_a_shape_by_a_cue_is_medium_and_a_read_name_high(
+    stack: DetectorStack, text: str, name: str, severity: Severity
+) -> None:
+    """The pupil detector itself, before corroboration: MEDIUM needs the section classifier's
+    agreement to open a review item, HIGH stands alone."""
+    detector = next(d for d in stack.detectors if isinstance(d, PupilIdentificationDetector))
+    artifacts = stack.nlp_engine.process_text(text, "en")
+    found = detector.detect(text, artifacts)
+    assert [(text[f.start : f.end], f.severity) for f in found] == [(name, severity)]

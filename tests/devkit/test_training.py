@@ -109,3 +109,54 @@ def test_a_bad_batch_line_names_its_number(tmp_path: Path) -> None:
     path.write_text('{"text": "ok", "sections": []}\n{"text": "x", "sections": ["9.9"]}\n')
     with pytest.raises(SystemExit, match="line 2"):
         read_batch(path)
+
+
+def test_social_ner_fit_is_deterministic_and_learns() -> None:
+    """`fit` (shared by train_social_ner and train_name_tagger's half-NERs) on a few tweets: the
+    same seed gives the same averaged weights, and they differ from the base model's."""
+    from devkit.training.person_f1 import load_rows
+    from devkit.training.train_social_ner import BASE_MODEL, EVAL, NOT_NER, fit
+
+    rows = load_rows(EVAL / "train" / "wnut17_train.jsonl")[:16]
+    first = fit(rows, random.Random(3), seed=3, epochs=1, school=8)
+    again = fit(rows, random.Random(3), seed=3, epochs=1, school=8)
+    base = spacy.load(BASE_MODEL, exclude=NOT_NER)
+    assert first.pipe_names == ["ner"]
+    assert first.get_pipe("ner").to_bytes() == again.get_pipe("ner").to_bytes()
+    assert first.get_pipe("ner").to_bytes() != base.get_pipe("ner").to_bytes()
+
+
+def _ner_row(text: str, names: list[str], handles: list[str]) -> dict[str, object]:
+    spans = [
+        {"start": text.index(n), "end": text.index(n) + len(n), "label": "PERSON",
+         "mention": n in handles, "hashtag": False}
+        for n in [*names, *handles]
+    ]  # fmt: skip
+    return {"text": text, "spans": spans, "tokens": text.split()}
+
+
+def test_name_tagger_training_labels_names_and_leaves_handles_out_of_the_loss() -> None:
+    import numpy as np
+
+    from detectors.encoder import load_encoder
+    from devkit.training.train_name_tagger import encode, f1_at, fit_head
+
+    rows = [
+        _ner_row(f"{name} met @{handle} at the market today", [name], [f"@{handle}"])
+        for name, handle in [
+            ("Sarah Jones", "bobsmith"), ("Kwame", "thegrocer"), ("Priya Patel", "citynews"),
+            ("Tom", "kate_m"), ("Aisha Khan", "weatherguy"), ("Liam O'Neill", "busfan"),
+        ]
+    ] + [_ner_row("nothing to see at the market today", [], []) for _ in range(4)]  # fmt: skip
+    votes: list[list[tuple[int, int]]] = [[] for _ in rows]
+    data = encode(load_encoder(), rows, votes, seed=0)
+    assert data.x.shape[0] == len(data.y) == len(data.ignore) == len(data.post)
+    first = [i for i in range(len(data.post)) if data.post[i] == 0]
+    pieces = [rows[0]["text"][a:b] for a, b in data.spans[0]]  # type: ignore[index]
+    labelled = [p for p, i in zip(pieces, first, strict=True) if data.y[i]]
+    ignored = [p for p, i in zip(pieces, first, strict=True) if data.ignore[i]]
+    assert "".join(labelled).lower() == "sarahjones"
+    assert "bob" in "".join(ignored) and not set(labelled) & set(ignored)
+    coef, bias = fit_head(data.x[~data.ignore], data.y[~data.ignore], 1.0)
+    probs = 1 / (1 + np.exp(-(data.x.astype(np.float64) @ coef + bias)))
+    assert f1_at(data, probs, 0.5).f1 > 0.9  # it fits its own training rows
