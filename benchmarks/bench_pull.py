@@ -25,6 +25,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import select
+
 from connectors.base import Credentials
 from devkit.sandbox.server import SandboxServer
 from devkit.sandbox.x import iso_ms, make_snowflake
@@ -32,7 +34,7 @@ from pipeline import pull
 from pipeline.config import PipelineConfig, PullConfig
 from storage import crud
 from storage.db import get_engine, migrate, session_scope
-from storage.models import AccountKind, Platform, Role
+from storage.models import Account, AccountKind, Platform, Role
 
 TOKEN = "bench-token"  # noqa: S105
 START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -179,6 +181,9 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{home / 'bench.db'}"
     data, accounts = dataset(args.accounts, args.posts)
     migrate(url)
+    with session_scope(get_engine(url)) as session:
+        if session.exec(select(Account.id).limit(1)).first() is not None:
+            parser.error(f"{url.split('@')[-1]} already holds accounts: give an empty database")
     seed(url, accounts)
     settings = PipelineConfig(
         database_url=url, home=home, pull=PullConfig(backfill_days=3650)
