@@ -126,6 +126,10 @@ FLAGGED = [
         M,
         "fake account",
     ),
+    # British swearing the tweet-trained classifier does not read (obscene.yaml)
+    ("Year 9 were absolute twats today", "OFFENSIVE", "8.15", M, "twats"),
+    ("piss off with your new marking policy", "OFFENSIVE", "8.15", M, "piss off"),
+    ("The new cover supervisor is a right knobhead", "OFFENSIVE", "8.15", M, "knobhead"),
     ("My date of birth is 14/03/1986", "PERSONAL_DETAILS", "10", M, "14/03/1986"),
     ("New address: I live at 42 Elm Grove, pop round", "PERSONAL_DETAILS", "10", M, "42 Elm Grove"),
     ("Sort code 20-45-77 if you want to pay me back", "PERSONAL_DETAILS", "10", H, "20-45-77"),
@@ -154,6 +158,9 @@ CLEAN = [
     "Thank you to the caterers for a lovely Christmas lunch",
     "International Women's Day: our girls met three female engineers",
     "Refugee Week: our choir sang in three languages",
+    "Our Y5 pen pals live near Twatt in Orkney - yes, it is a real place!",
+    "Year 6 did a finger prick blood test in science to find their blood group.",
+    "Scunthorpe United's coaches ran a football session for Year 4.",
 ]
 
 
@@ -236,6 +243,30 @@ def test_a_slur_discussed_rather_than_used_is_low(
     assert all("discussed rather than used" in f.explanation for f in slurs)
 
 
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("ffs the kettle's broken again", L),  # swearing at the kettle: stored, no item
+        ("the shite weather means another wet play", L),
+        ("Had a word with Year 10 about swearing: 'twat' is not banter.", None),  # talked about
+        ("He called him a wanker at break; the incident has been logged.", None),
+        ("What a tosser, honestly", M),
+    ],
+)
+def test_swearing_is_graded_and_a_word_talked_about_is_left_alone(
+    detectors: list,
+    artifacts_for: Callable[[str], NlpArtifacts],
+    text: str,
+    severity: Severity | None,
+) -> None:
+    found = [
+        f
+        for f in _run(detectors, text, artifacts_for(text))
+        if f.detector.startswith("policy:obscene")
+    ]
+    assert [f.severity for f in found] == ([] if severity is None else [severity])
+
+
 def _pack_explanations(packs: PackSet) -> set[str]:
     texts = set()
     for pack in packs.packs.values():
@@ -274,7 +305,8 @@ def test_political_escalates_only_with_a_school_affiliation(detectors: list) -> 
 
 def test_classifier_finding_points_at_the_most_offensive_word(detectors: list) -> None:
     text = "Honestly what a lovely day, shame about that fucking idiot at the gate"
-    offensive = [f for f in _run(detectors, text, None) if f.type == "OFFENSIVE"]
+    found = _run(detectors, text, None)
+    offensive = [f for f in found if f.detector == "policy:offensive-classifier"]
     assert len(offensive) == 1
     assert text[offensive[0].start : offensive[0].end] in {"fucking", "idiot", "fucking idiot"}
     assert 0.5 <= offensive[0].score <= 1

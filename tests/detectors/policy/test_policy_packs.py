@@ -27,6 +27,7 @@ EXPECTED = {
     "supplier_services": ("8.13", "SUPPLIER"),
     "pornographic": ("8.14", "PORNOGRAPHIC_LINK"),
     "offensive": ("8.15", "DISCRIMINATORY"),
+    "obscene": ("8.15", "OFFENSIVE"),
     "impersonation": ("8.16", "IMPERSONATION"),
     "staff_details": ("10", "PERSONAL_DETAILS"),
 }
