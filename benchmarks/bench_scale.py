@@ -195,6 +195,48 @@ def phases(cluster: AirflowCluster, run_id: str) -> tuple[float, float, int]:
     return float(pull[0] or 0), float(scan or 0), int(pull[1] or 0)
 
 
+def hops(cluster: AirflowCluster, run_id: str, *, timeline: bool = False) -> str:
+    """Where a cycle's time goes between tasks: queued -> started per task instance (the
+    executor's dispatch: broker and worker for Celery), mean and max, and the tasks' own run
+    time; with `timeline`, every task's queued/start/end seconds from the run's start are
+    printed too (how the Celery slot lag below was found)."""
+    engine = sa.create_engine(cluster.airflow_db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT task_id, map_index, extract(epoch FROM queued_dttm),"
+                    " extract(epoch FROM start_date), extract(epoch FROM end_date) "
+                    "FROM task_instance WHERE run_id = :r AND start_date IS NOT NULL "
+                    "ORDER BY start_date"
+                ),
+                {"r": run_id},
+            ).all()
+            run_start = conn.execute(
+                sa.text("SELECT extract(epoch FROM start_date) FROM dag_run WHERE run_id = :r"),
+                {"r": run_id},
+            ).scalar()
+    finally:
+        engine.dispose()
+    if timeline:
+        t0 = float(run_start or 0)
+        for r in rows:
+            q = float(r[2]) - t0 if r[2] is not None else float("nan")
+            print(
+                f"    {r[0]:<14} {r[1]:>3} queued {q:6.2f} start {float(r[3]) - t0:6.2f} "
+                f"end {float(r[4] or 0) - t0:6.2f}"
+            )
+    dispatch = [float(r[3]) - float(r[2]) for r in rows if r[2] is not None]
+    running = [float(r[4]) - float(r[3]) for r in rows if r[4] is not None]
+    first_queued = min((float(r[2]) for r in rows if r[2] is not None), default=0.0)
+    return (
+        f"{len(rows)} tasks; queued->started mean {sum(dispatch) / max(len(dispatch), 1):.2f} s, "
+        f"max {max(dispatch, default=0):.2f} s; task run mean "
+        f"{sum(running) / max(len(running), 1):.2f} s; run start -> first queued "
+        f"{first_queued - float(run_start or first_queued):.2f} s"
+    )
+
+
 def bench_executor(
     executor: str, args: argparse.Namespace, sandbox: SandboxServer, clock: BusyClock, work: Path
 ) -> list[Cycle]:
@@ -228,7 +270,12 @@ def bench_executor(
             broker_url=REDIS,
             workers=args.workers,
             worker_concurrency=args.concurrency,
-            parallelism=args.slots,
+            # LocalExecutor's parallelism is its number of task processes; Celery's is only how
+            # many tasks the scheduler keeps in flight (queued on the broker or running), and its
+            # task slots are the workers' processes. A Celery task holds an executor slot until
+            # the result backend reports it, seconds after it ended, so a cap equal to the
+            # workers' slots idles them (measured: 2.2 s per wave); compose's default is 32.
+            parallelism=args.slots if executor == "Local" else args.celery_parallelism,
             extra_env=env,
         )
         cluster.prepare(sharding.pools(args.slots))
@@ -258,6 +305,7 @@ def bench_executor(
                     clock.busy - busy0,
                 )
                 print(cycle.row(), flush=True)
+                print(f"{'':<22} {hops(cluster, run_id, timeline=args.timeline)}", flush=True)
                 results.append(cycle)
         finally:
             report = cluster.stop()
@@ -285,7 +333,11 @@ def main() -> None:
     parser.add_argument("--executors", default="local,celery")
     parser.add_argument("--workers", type=int, default=2, help="Celery workers")
     parser.add_argument("--concurrency", type=int, default=2, help="tasks per Celery worker")
+    parser.add_argument(
+        "--celery-parallelism", type=int, default=32, help="tasks in flight (compose's default)"
+    )
     parser.add_argument("--cycles", type=int, default=2)
+    parser.add_argument("--timeline", action="store_true", help="print every task's times")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()

@@ -52,6 +52,9 @@ class Cues(BaseModel):
     specific_child: Regex
     topics: dict[str, Regex] = Field(min_length=1)
     office_words: Regex
+    contact_details: Regex
+    school_contact_words: Regex
+    personal_contact_words: Regex
     role_mailboxes: list[str]
     nicknames: dict[str, list[str]]
 
@@ -78,6 +81,9 @@ class CompiledCues:
         self.specific_child = _compile(cues.specific_child)
         self.topics = {name: _compile(p) for name, p in cues.topics.items()}
         self.office_words = _compile(cues.office_words)
+        self.contact_details = _compile(cues.contact_details)
+        self.school_contact_words = _compile(cues.school_contact_words)
+        self.personal_contact_words = _compile(cues.personal_contact_words)
         self.role_mailboxes = frozenset(m.lower() for m in cues.role_mailboxes)
         variants: dict[str, set[str]] = {}
         for name, shorts in cues.nicknames.items():

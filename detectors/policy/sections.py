@@ -31,6 +31,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from core.findings import Finding, Severity
 from core.sections import Section
+from detectors.cues import cues
 from detectors.encoder import SentenceEncoder, load_encoder
 from detectors.features import PostFeatures
 from detectors.policy.matching import compile_terms, finditer
@@ -114,6 +115,13 @@ ONLY_A_MENTION: Final = (
     "words that weighed most only name a group of people, and mentioning a group is not "
     "discrimination. Section 8.15 of the Social Media Policy is about hostile language: kept at "
     "low severity."
+)
+SCHOOL_CONTACT: Final = (
+    "Read as a whole, this post could be about personal details or security, but the contact "
+    "details it gives sit beside the school's own words (school, office, reception, our "
+    "address) and nothing in it points to a person's home, a login or a password: they read as "
+    "the school's published details, which section 10 of the Social Media Policy does not "
+    "restrict. Kept at low severity."
 )
 NOT_CORROBORATED: Final = (
     " Read as a whole, the post did not look like a breach of this section, so this is kept at "
@@ -228,6 +236,8 @@ class SectionClassifierDetector:
             finding = self._finding(section, score, limits, supplier)
             if section is Section.EQUALITY and self._only_names_groups(features.text, score):
                 finding = replace(finding, severity=Severity.LOW, explanation=ONLY_A_MENTION)
+            if section is Section.SECURITY and _only_school_contact(features.text):
+                finding = replace(finding, severity=Severity.LOW, explanation=SCHOOL_CONTACT)
             findings.append(finding)
         return findings
 
@@ -285,6 +295,18 @@ class SectionClassifierDetector:
             explanation=explain(section, round(p, 4), score.words, supplier),
             detector=DETECTOR_NAME,
         )
+
+
+def _only_school_contact(text: str) -> bool:
+    """Whether the post's contact details are the school's own: a postcode, number or mailbox in
+    a post that names the school or its office, and no word of a person's home, a login or a
+    password anywhere in it."""
+    c = cues()
+    return (
+        c.contact_details.search(text) is not None
+        and c.school_contact_words.search(text) is not None
+        and c.personal_contact_words.search(text) is None
+    )
 
 
 def explain(

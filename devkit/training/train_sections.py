@@ -11,7 +11,8 @@ Data: every batch in devkit/training/data/policy/*.jsonl (the folder is re-read 
 new batch is picked up) except `validation_mixed.jsonl`, which is held out: it is used only to
 calibrate each head (Platt scaling: two numbers per head) and to choose its thresholds, never to
 fit weights. Thresholds per section: `medium` thresholds are lowered step by step, each step
-going to the head that gains most recall per clean post newly flagged, until the share of the
+going to the head that gains most log recall per clean post newly flagged (`--objective log`; so
+no section is starved for another's easy gains; `sum` counts positives), until the share of the
 validation batch's clean posts flagged by the whole classifier would pass `--budget`; `low` is the
 same at three times the budget, `high` a calibrated confidence of 0.9 (never below `medium`).
 `../shared/eval/dev/policy_dev.jsonl` is never read here: it measures the result.
@@ -127,11 +128,16 @@ def fit_platt(z: Matrix, y: npt.NDArray[np.bool_]) -> tuple[float, float]:
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
-def thresholds(p: Matrix, y: npt.NDArray[np.bool_], budget: float) -> tuple[list[float], float]:
+def thresholds(
+    p: Matrix, y: npt.NDArray[np.bool_], budget: float, objective: str = "sum"
+) -> tuple[list[float], float]:
     """Per head, a threshold such that the union of flags on the clean posts stays within
     `budget`: starting above every clean post, the head whose next step down (to just above the
-    next clean post's score) catches the most more positives per clean post newly flagged
-    takes it, until the next step would pass the budget; (thresholds, share of clean flagged)."""
+    next clean post's score) gains most per clean post newly flagged takes it, until the next
+    step would pass the budget; (thresholds, share of clean flagged). The gain is the positives
+    caught (objective "sum": macro recall) or the rise in log recall (objective "log": the sum
+    of log recalls, which a head left far behind raises most, so no section is starved for
+    another's easy gains)."""
     clean = ~y.any(axis=1)
     pc = p[clean]
     n_clean = max(1, int(clean.sum()))
@@ -154,6 +160,9 @@ def thresholds(p: Matrix, y: npt.NDArray[np.bool_], budget: float) -> tuple[list
                 if (now.sum() + extra) / n_clean > budget:
                     break
                 gain = float(((p[:, j] >= trial[j]) & (p[:, j] < cut[j]) & y[:, j]).sum())
+                if gain > 0 and objective == "log":
+                    caught = float(((p[:, j] >= cut[j]) & y[:, j]).sum())
+                    gain = float(np.log((caught + gain + 0.5) / (caught + 0.5)))
                 if gain > 0:
                     value = gain / max(extra, 0.5)
                     if best is None or value > best[0]:
@@ -179,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--encoder", default=DEFAULT_ENCODER)
     parser.add_argument("--budget", type=float, default=0.05, help="clean posts flagged")
+    parser.add_argument("--objective", choices=("sum", "log"), default="log")
     parser.add_argument("--mix", type=float, default=MIX, help="weight of the bag of words")
     parser.add_argument("--c-words", type=float, default=C_WORDS)
     parser.add_argument("--c-embedding", type=float, default=C_EMBEDDING)
@@ -224,8 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "calibration": (scale, shift),
         }
     clean = ~yv.any(axis=1)
-    medium, q = thresholds(pv, yv, args.budget)
-    low, _ = thresholds(pv, yv, min(0.5, 3 * args.budget))
+    medium, q = thresholds(pv, yv, args.budget, args.objective)
+    low, _ = thresholds(pv, yv, min(0.5, 3 * args.budget), args.objective)
     table: dict[str, dict[str, float]] = {}
     for j, head in enumerate(heads):
         table[head] = {

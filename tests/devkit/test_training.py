@@ -100,6 +100,35 @@ def test_thresholds_keep_clean_posts_flagged_within_the_budget() -> None:
     )
 
 
+def test_log_objective_does_not_starve_the_hard_head() -> None:
+    """Head 0 is easy (three positives per step down), head 1 hard (one per step): macro recall
+    spends the budget on head 0; the sum of log recalls gives head 1 more of it."""
+    import numpy as np
+
+    from devkit.training.train_sections import recall_table, thresholds
+
+    n_clean, n_pos = 100, 30
+    y = np.zeros((n_clean + 2 * n_pos, 2), dtype=bool)
+    y[n_clean : n_clean + n_pos, 0] = True
+    y[n_clean + n_pos :, 1] = True
+    p = np.zeros(y.shape)
+    # Clean posts: head 0 scores them 0.50-0.59, head 1 0.30-0.39 (ten steps down each); the
+    # posts one head scores high the other scores low, so each step flags new clean posts.
+    p[:n_clean, 0] = 0.50 + np.repeat(np.arange(10), 10)[::-1] / 100
+    p[:n_clean, 1] = 0.30 + np.repeat(np.arange(10), 10) / 100
+    # Head 0's positives sit three to a step; head 1's one to a step, the rest below every
+    # clean post.
+    p[n_clean : n_clean + n_pos, 0] = 0.505 + np.repeat(np.arange(10), 3)[::-1] / 100
+    p[n_clean + n_pos :, 1] = np.r_[0.305 + np.arange(10)[::-1] / 100, np.full(20, 0.1)]
+    for objective in ("sum", "log"):
+        cut, flagged = thresholds(p, y, 0.3, objective)
+        assert flagged <= 0.3
+    by_sum = recall_table(p, y, thresholds(p, y, 0.3, "sum")[0])
+    by_log = recall_table(p, y, thresholds(p, y, 0.3, "log")[0])
+    assert min(by_log) > min(by_sum), (by_sum, by_log)  # the hard head gets more
+    assert sum(by_sum) >= sum(by_log)  # at some cost to macro recall on this toy
+
+
 def test_a_bad_batch_line_names_its_number(tmp_path: Path) -> None:
     import pytest
 

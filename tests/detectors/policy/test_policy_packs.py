@@ -92,7 +92,13 @@ def test_new_rules_pack_in_trust_folder_becomes_a_detector(tmp_path: Path) -> No
     )
     detectors = policy_detectors(tmp_path)
     text = "Stop the bypass! Join us on Saturday"
-    found = [f for d in detectors for f in d.detect(text, None) if f.type == "POLITICAL"]
+    # The pack's own finding (the section classifier may read the post as political too).
+    found = [
+        f
+        for d in detectors
+        for f in d.detect(text, None)
+        if f.type == "POLITICAL" and "local_campaigns" in f.detector
+    ]
     assert [(f.start, f.end, f.section) for f in found] == [(0, 15, "8.11")]
 
 

@@ -19,6 +19,7 @@ from detectors.policy.sections import (
     DETECTOR_NAME,
     HEADS,
     NOT_CORROBORATED,
+    SCHOOL_CONTACT,
     SectionClassifierDetector,
     corroborate,
     explain,
@@ -144,6 +145,31 @@ def test_findings_explain_without_quoting_the_post(
         quoted = set(re.findall(r"[a-z]{4,}", f.explanation.lower())) - own_words
         assert not quoted & post_words, quoted & post_words
         assert 0 <= f.start < f.end <= len(text)
+
+
+# (post, the 10 head may still open an item): the school's own published details never do; a
+# person's home, a login or a password beside the same words keep whatever the head says.
+SCHOOL_CONTACT_ROWS = [
+    ("Our school address is 12 Station Road, LE1 5AA; the office opens at 8am.", False),
+    ("Our new address from September: Oakfield Academy, Mill Lane, York YO1 7HH.", False),
+    ("Questions about admissions? Email office@oakfield.sch.uk or ring reception.", False),
+    ("Mrs Patel lives at 14 Elm Grove, LE2 3BB, if anyone wants to drop her a card.", True),
+    ("Office wifi password is Oakfield2024! Ring reception on 01632 960123 if it fails.", True),
+]
+
+
+@pytest.mark.parametrize(("text", "may_review"), SCHOOL_CONTACT_ROWS)
+def test_the_schools_own_contact_details_stay_low(
+    classifier: SectionClassifierDetector, text: str, may_review: bool
+) -> None:
+    tens = [f for f in classifier.detect(text, None) if f.section == Section.SECURITY]
+    demoted = [f for f in tens if f.explanation == SCHOOL_CONTACT]
+    if may_review:
+        assert tens and not demoted, "a home address or a password is not the school's own"
+        assert max(f.severity.rank for f in tens) >= Severity.MEDIUM.rank
+    else:
+        assert all(f.severity is Severity.LOW for f in tens)
+        assert demoted == tens
 
 
 def test_the_explanation_points_at_the_other_words_by_position() -> None:
