@@ -169,29 +169,19 @@ class BusyClock:
 
 def phases(cluster: AirflowCluster, run_id: str) -> tuple[float, float, int]:
     """(pull phase seconds, scan seconds, pull task instances) from Airflow's metadata."""
-    engine = sa.create_engine(cluster.airflow_db_url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            pull = conn.execute(
-                sa.text(
-                    "SELECT extract(epoch FROM max(end_date) - min(start_date)), count(*) "
-                    "FROM task_instance WHERE run_id = :r AND task_id LIKE 'pull_%' "
-                    "AND state = 'success'"
-                ),
-                {"r": run_id},
-            ).one()
-            # The scan fans out (plan_scan, then one mapped scan task per range of posts): its
-            # phase runs from the plan's start to the last range's end.
-            scan = conn.execute(
-                sa.text(
-                    "SELECT extract(epoch FROM max(end_date) - min(start_date)) "
-                    "FROM task_instance WHERE run_id = :r AND task_id IN ('plan_scan', 'scan') "
-                    "AND end_date IS NOT NULL"
-                ),
-                {"r": run_id},
-            ).scalar()
-    finally:
-        engine.dispose()
+    (pull,) = cluster.query(
+        "SELECT extract(epoch FROM max(end_date) - min(start_date)), count(*) "
+        "FROM task_instance WHERE run_id = :r AND task_id LIKE 'pull_%' AND state = 'success'",
+        r=run_id,
+    )
+    # The scan fans out (plan_scan, then one mapped scan task per range of posts): its phase
+    # runs from the plan's start to the last range's end.
+    ((scan,),) = cluster.query(
+        "SELECT extract(epoch FROM max(end_date) - min(start_date)) "
+        "FROM task_instance WHERE run_id = :r AND task_id IN ('plan_scan', 'scan') "
+        "AND end_date IS NOT NULL",
+        r=run_id,
+    )
     return float(pull[0] or 0), float(scan or 0), int(pull[1] or 0)
 
 
@@ -200,24 +190,15 @@ def hops(cluster: AirflowCluster, run_id: str, *, timeline: bool = False) -> str
     executor's dispatch: broker and worker for Celery), mean and max, and the tasks' own run
     time; with `timeline`, every task's queued/start/end seconds from the run's start are
     printed too (how the Celery slot lag below was found)."""
-    engine = sa.create_engine(cluster.airflow_db_url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.text(
-                    "SELECT task_id, map_index, extract(epoch FROM queued_dttm),"
-                    " extract(epoch FROM start_date), extract(epoch FROM end_date) "
-                    "FROM task_instance WHERE run_id = :r AND start_date IS NOT NULL "
-                    "ORDER BY start_date"
-                ),
-                {"r": run_id},
-            ).all()
-            run_start = conn.execute(
-                sa.text("SELECT extract(epoch FROM start_date) FROM dag_run WHERE run_id = :r"),
-                {"r": run_id},
-            ).scalar()
-    finally:
-        engine.dispose()
+    rows = cluster.query(
+        "SELECT task_id, map_index, extract(epoch FROM queued_dttm),"
+        " extract(epoch FROM start_date), extract(epoch FROM end_date) "
+        "FROM task_instance WHERE run_id = :r AND start_date IS NOT NULL ORDER BY start_date",
+        r=run_id,
+    )
+    ((run_start,),) = cluster.query(
+        "SELECT extract(epoch FROM start_date) FROM dag_run WHERE run_id = :r", r=run_id
+    )
     if timeline:
         t0 = float(run_start or 0)
         for r in rows:

@@ -191,13 +191,19 @@ class AirflowCluster:
             time.sleep(interval)
         raise TimeoutError(f"{what}: not within {timeout:.0f}s (logs in {self.logs})")
 
-    def _metadata(self, sql: str, **params: object) -> Any:
+    def query(self, sql: str, **params: object) -> list[Any]:
+        """Rows of one read of Airflow's metadata database (a fresh connection each time: the
+        callers poll it while the components run)."""
         engine = sa.create_engine(self.airflow_db_url, poolclass=sa.pool.NullPool)
         try:
             with engine.connect() as conn:
-                return conn.execute(sa.text(sql), params).first()
+                return list(conn.execute(sa.text(sql), params).all())
         finally:
             engine.dispose()
+
+    def _metadata(self, sql: str, **params: object) -> Any:
+        rows = self.query(sql, **params)
+        return rows[0] if rows else None
 
     def wait_ready(self, dag_ids: list[str], timeout: float = 90) -> None:
         """The API answers, each DAG is parsed and serialised, and the workers are up."""
@@ -253,18 +259,12 @@ class AirflowCluster:
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, int]:
         """How many task instances of a run ended in each state."""
-        engine = sa.create_engine(self.airflow_db_url, poolclass=sa.pool.NullPool)
-        try:
-            with engine.connect() as conn:
-                rows = conn.execute(
-                    sa.text(
-                        "SELECT coalesce(state, 'none'), count(*) FROM task_instance "
-                        "WHERE dag_id = :d AND run_id = :r GROUP BY 1"
-                    ),
-                    {"d": dag_id, "r": run_id},
-                ).all()
-        finally:
-            engine.dispose()
+        rows = self.query(
+            "SELECT coalesce(state, 'none'), count(*) FROM task_instance "
+            "WHERE dag_id = :d AND run_id = :r GROUP BY 1",
+            d=dag_id,
+            r=run_id,
+        )
         return {str(state): int(n) for state, n in rows}
 
     # -- stopping -------------------------------------------------------------------------------
