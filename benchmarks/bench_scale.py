@@ -189,7 +189,7 @@ def hops(cluster: AirflowCluster, run_id: str, *, timeline: bool = False) -> str
     """Where a cycle's time goes between tasks: queued -> started per task instance (the
     executor's dispatch: broker and worker for Celery), mean and max, and the tasks' own run
     time; with `timeline`, every task's queued/start/end seconds from the run's start are
-    printed too (how the Celery slot lag below was found)."""
+    printed too (how the Celery slot lag in docs/detectors.md was found)."""
     rows = cluster.query(
         "SELECT task_id, map_index, extract(epoch FROM queued_dttm),"
         " extract(epoch FROM start_date), extract(epoch FROM end_date) "
