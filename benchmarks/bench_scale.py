@@ -11,9 +11,12 @@ creates throw-away Airflow and Postwarden databases, starts Airflow as processes
 `postwarden_monitor` `--cycles` times and prints, per cycle: the run's wall time, its pull phase
 (first shard start to last shard end) and scan phase (`plan_scan`'s start to the last mapped
 `scan` task's end: the scan fans out over ranges of posts), posts stored per second of cycle,
-and how much Postwarden's database grew. Cycle 1 backfills every post; cycle 2 is the steady
-state (nothing new: every account is still asked). Figures go to docs/operations.md with this
-command.
+and how much Postwarden's database grew, then the CPU seconds each Airflow component's process
+group used in the cycle (tasks count under their scheduler or worker) beside the machine's.
+Cycle 1 backfills every post; cycle 2 and later are the steady state (nothing new: every account
+is still asked). Steady cycles vary by seconds from run to run on a 2-core machine, so compare
+executors with `--executors local,celery,local,celery` (alternating) and read the closing
+summary's medians. Figures go to docs/operations.md with this command.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import tempfile
 import time
 import uuid
@@ -218,6 +222,39 @@ def hops(cluster: AirflowCluster, run_id: str, *, timeline: bool = False) -> str
     )
 
 
+def cpu_seconds(cluster: AirflowCluster) -> dict[str, float]:
+    """CPU seconds (user + system, reaped children included) of each cluster component's
+    process group, and of the whole machine (`/proc/stat`), so a cycle's CPU can be split."""
+    tick = os.sysconf("SC_CLK_TCK")
+    groups = {proc.pid: name for name, proc in cluster.procs.items()}
+    used = dict.fromkeys(groups.values(), 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        name = groups.get(int(fields[2]))  # the process group id
+        if name is not None:
+            used[name] += sum(int(v) for v in fields[11:15]) / tick
+    with open("/proc/stat") as f:
+        cpu = [int(v) for v in f.readline().split()[1:]]
+    used["machine"] = (sum(cpu) - cpu[3] - cpu[4]) / tick  # all but idle and iowait
+    return used
+
+
+def cpu_line(before: dict[str, float], after: dict[str, float]) -> str:
+    delta = {k: after.get(k, 0.0) - v for k, v in before.items()}
+    parts = [f"{k} {v:.1f}" for k, v in sorted(delta.items()) if k != "machine"]
+    cluster = sum(v for k, v in delta.items() if k != "machine")
+    return (
+        f"CPU s: {', '.join(parts)}; cluster {cluster:.1f}, machine {delta['machine']:.1f} "
+        f"(the rest: this process's sandbox, PostgreSQL, Redis)"
+    )
+
+
 def bench_executor(
     executor: str, args: argparse.Namespace, sandbox: SandboxServer, clock: BusyClock, work: Path
 ) -> list[Cycle]:
@@ -266,10 +303,12 @@ def bench_executor(
             for n in range(1, args.cycles + 1):
                 size0, posts0 = db_size(data_url), count(data_url, "SELECT count(*) FROM post")
                 busy0 = clock.busy
+                cpu0 = cpu_seconds(cluster)
                 started = time.monotonic()
                 run_id = cluster.trigger("postwarden_monitor")
                 state = cluster.wait_for_run("postwarden_monitor", run_id, timeout=args.timeout)
                 wall = time.monotonic() - started
+                cpu = cpu_line(cpu0, cpu_seconds(cluster))
                 if state != "success":
                     raise RuntimeError(f"{label} cycle {n}: {state} (logs in {cluster.logs})")
                 pull, scan, shards = phases(cluster, run_id)
@@ -287,6 +326,7 @@ def bench_executor(
                 )
                 print(cycle.row(), flush=True)
                 print(f"{'':<22} {hops(cluster, run_id, timeline=args.timeline)}", flush=True)
+                print(f"{'':<22} {cpu}", flush=True)
                 results.append(cycle)
         finally:
             report = cluster.stop()
@@ -303,6 +343,21 @@ def bench_executor(
             for name in names:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return results
+
+
+def steady_summary(cycles: list[Cycle]) -> str:
+    """Steady cycles (2 and later) per executor, pooled over repeated runs (`--executors
+    local,celery,local,celery` alternates them, so a slow spell of the machine hits both): one
+    run's steady cycles vary by several seconds, so the comparison is of medians."""
+    lines = ["steady cycles (2+), wall s:"]
+    for label in dict.fromkeys(c.executor for c in cycles):
+        walls = sorted(c.wall for c in cycles if c.executor == label and c.cycle >= 2)
+        if walls:
+            lines.append(
+                f"  {label:<22} n={len(walls)} median {statistics.median(walls):.1f} "
+                f"mean {statistics.fmean(walls):.1f} min {walls[0]:.1f} max {walls[-1]:.1f}"
+            )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -336,9 +391,11 @@ def main() -> None:
     try:
         with SandboxServer(data, tokens={TOKEN}) as sandbox:
             clock = BusyClock(sandbox)
+            cycles: list[Cycle] = []
             for executor in args.executors.split(","):
                 name = {"local": "Local", "celery": "Celery"}[executor.strip()]
-                bench_executor(name, args, sandbox, clock, work)
+                cycles += bench_executor(name, args, sandbox, clock, work)
+            print(steady_summary(cycles), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import spacy
 from spacy.tokens import Span
 
@@ -189,3 +190,16 @@ def test_name_tagger_training_labels_names_and_leaves_handles_out_of_the_loss() 
     coef, bias = fit_head(data.x[~data.ignore], data.y[~data.ignore], 1.0)
     probs = 1 / (1 + np.exp(-(data.x.astype(np.float64) @ coef + bias)))
     assert f1_at(data, probs, 0.5).f1 > 0.9  # it fits its own training rows
+
+
+def test_finetune_experiment_holds_out_a_fixed_disjoint_tenth() -> None:
+    from devkit.training.finetune_offensive import best_threshold, hold_out
+
+    fit, held = hold_out(100)
+    assert len(held) == 10 and len(fit) == 90
+    assert set(fit) | set(held) == set(range(100)) and not set(fit) & set(held)
+    assert hold_out(100) == (fit, held)  # the split the published figures were measured on
+    y = np.array([0, 0, 0, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.35, 0.4, 0.8, 0.9])
+    threshold, f1 = best_threshold(y, p)
+    assert 0.35 < threshold <= 0.4 and f1 == 1.0
