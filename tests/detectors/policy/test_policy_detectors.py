@@ -200,6 +200,9 @@ CLASSIFIER_FALSE_ALARMS = [
     "Revision sessions for the GCSE maths paper start after half term, past papers online.",
     "Our litter pick collected four bags of rubbish around the school.",
     "There was a chink of light through the clouds on sports day.",
+    "Year 5 science investigation: which paper towel is the most absorbent?",
+    "Year 6 held a mock election today as part of our British values work. The Green Party won by "
+    "3 votes!",
 ]
 
 
