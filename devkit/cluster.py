@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from devkit.airflow_env import REPO_DAGS, airflow_bin
 
 MARKER_VAR = "POSTWARDEN_CLUSTER"
+PRELOAD = "postwarden.worker_preload"  # see that module; compose sets the same
 TERMINAL_STATES = {"success", "failed"}
 
 
@@ -95,6 +96,8 @@ class AirflowCluster:
                 "AIRFLOW__CELERY__BROKER_URL": self.broker_url,
                 "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{sync}",
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(self.worker_concurrency),
+                # As compose: each worker imports what every task needs once, before forking.
+                "AIRFLOW__CELERY__EXTRA_CELERY_CONFIG": json.dumps({"imports": [PRELOAD]}),
                 "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.marker,  # our own queue on the broker
                 "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
                 # As compose: a supervisor notices its task's exit within 1 s, not 5 s.

@@ -20,6 +20,7 @@ import jsonschema
 import pytest
 import yaml
 
+from devkit.cluster import PRELOAD
 from postwarden.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -214,6 +215,11 @@ def test_the_production_shape() -> None:
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
         assert env["POSTWARDEN_DATABASE_URL"].startswith("postgresql+psycopg://")
     assert services["airflow-worker"]["deploy"]["replicas"] >= 2
+    # Workers import what every task needs once (postwarden/worker_preload.py), as devkit.cluster.
+    preload = json.loads(
+        services["airflow-worker"]["environment"]["AIRFLOW__CELERY__EXTRA_CELERY_CONFIG"]
+    )
+    assert preload == {"imports": [PRELOAD]}
     init = " ".join(services["airflow-init"]["command"])
     for step in ("ops create-database", "airflow db migrate", "postwarden init", "pools import"):
         assert step in init, f"airflow-init runs {step}"
