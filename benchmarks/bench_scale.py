@@ -16,7 +16,9 @@ group used in the cycle (tasks count under their scheduler or worker) beside the
 Cycle 1 backfills every post; cycle 2 and later are the steady state (nothing new: every account
 is still asked). Steady cycles vary by seconds from run to run on a 2-core machine, so compare
 executors with `--executors local,celery,local,celery` (alternating) and read the closing
-summary's medians. Figures go to docs/operations.md with this command.
+summary's medians; `celery-bare` is Celery without the workers' preload
+(postwarden/worker_preload.py), to measure what that gives. Figures go to docs/operations.md and
+docs/detectors.md with the command.
 """
 
 from __future__ import annotations
@@ -256,7 +258,13 @@ def cpu_line(before: dict[str, float], after: dict[str, float]) -> str:
 
 
 def bench_executor(
-    executor: str, args: argparse.Namespace, sandbox: SandboxServer, clock: BusyClock, work: Path
+    executor: str,
+    args: argparse.Namespace,
+    sandbox: SandboxServer,
+    clock: BusyClock,
+    work: Path,
+    *,
+    preload: bool = True,
 ) -> list[Cycle]:
     tag = uuid.uuid4().hex[:8]
     names = (f"pw_bench_af_{tag}", f"pw_bench_data_{tag}")
@@ -266,6 +274,7 @@ def bench_executor(
             conn.execute(f'CREATE DATABASE "{name}"')
     airflow_url, data_url = f"{base}/{names[0]}", f"{base}/{names[1]}"
     label = f"{executor}Executor" + (f" x{args.workers}" if executor == "Celery" else "")
+    label += "" if preload or executor != "Celery" else " bare"
     results = []
     try:
         migrate(data_url)
@@ -280,6 +289,8 @@ def bench_executor(
             "POSTWARDEN_PULL__SHARD_SIZE": str(args.shard_size),
             "POSTWARDEN_PULL__POOL_SLOTS_PER_PLATFORM": str(args.slots),
         }
+        if not preload:  # Celery's workers without postwarden/worker_preload.py
+            env["AIRFLOW__CELERY__EXTRA_CELERY_CONFIG"] = "{}"
         cluster = AirflowCluster(
             home=work / f"{executor.lower()}-{tag}",
             airflow_db_url=airflow_url,
@@ -345,6 +356,10 @@ def bench_executor(
     return results
 
 
+# "celery-bare": Celery without the workers' preload, to measure what the preload gives.
+EXECUTORS = {"local": "Local", "celery": "Celery", "celery-bare": "Celery"}
+
+
 def steady_summary(cycles: list[Cycle]) -> str:
     """Steady cycles (2 and later) per executor, pooled over repeated runs (`--executors
     local,celery,local,celery` alternates them, so a slow spell of the machine hits both): one
@@ -366,7 +381,9 @@ def main() -> None:
     parser.add_argument("--posts-per-account", type=int, default=2)
     parser.add_argument("--shard-size", type=int, default=250)
     parser.add_argument("--slots", type=int, default=4, help="pool slots = parallel shards")
-    parser.add_argument("--executors", default="local,celery")
+    parser.add_argument(
+        "--executors", default="local,celery", help=f"comma-separated, of {sorted(EXECUTORS)}"
+    )
     parser.add_argument("--workers", type=int, default=2, help="Celery workers")
     parser.add_argument("--concurrency", type=int, default=2, help="tasks per Celery worker")
     parser.add_argument(
@@ -393,8 +410,9 @@ def main() -> None:
             clock = BusyClock(sandbox)
             cycles: list[Cycle] = []
             for executor in args.executors.split(","):
-                name = {"local": "Local", "celery": "Celery"}[executor.strip()]
-                cycles += bench_executor(name, args, sandbox, clock, work)
+                name = EXECUTORS[executor.strip()]
+                bare = executor.strip() == "celery-bare"
+                cycles += bench_executor(name, args, sandbox, clock, work, preload=not bare)
             print(steady_summary(cycles), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import numpy as np
+import pytest
 import spacy
 from spacy.tokens import Span
 
@@ -203,3 +204,41 @@ def test_finetune_experiment_holds_out_a_fixed_disjoint_tenth() -> None:
     p = np.array([0.1, 0.2, 0.35, 0.4, 0.8, 0.9])
     threshold, f1 = best_threshold(y, p)
     assert 0.35 < threshold <= 0.4 and f1 == 1.0
+
+
+REPO = Path(__file__).resolve().parents[2]
+BATCHES = sorted(
+    [*(REPO / "devkit/training/data/policy").glob("*.jsonl")]
+    + [*(REPO / "devkit/training/data/held_back").glob("*.jsonl")]
+    + [*(REPO / "eval/probe").glob("*.jsonl")]
+)
+
+
+def test_every_labelled_batch_is_found() -> None:
+    names = {p.parent.name for p in BATCHES}
+    assert names == {"policy", "held_back", "probe"}, names
+
+
+@pytest.mark.parametrize("path", BATCHES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_labelled_batch_reads_with_known_sections(path: Path) -> None:
+    from devkit.training.train_sections import read_batch
+
+    posts = read_batch(path)
+    assert len(posts) >= 90
+    assert len({p.id for p in posts}) == len(posts), "ids are unique"
+
+
+def test_no_measured_post_is_in_the_training_data() -> None:
+    """The probe set and policy_dev measure the heads: none of their posts may be trained on."""
+    import json
+
+    from devkit.training.train_sections import read_batches
+
+    train, _ = read_batches()
+    trained = {" ".join(p.text.split()) for p in train}
+    measured = [REPO / "eval/probe" / f"probe_{b}.jsonl" for b in "abc"]
+    measured.append(REPO.parent / "shared/eval/dev/policy_dev.jsonl")
+    for path in measured:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            text = " ".join(json.loads(line)["text"].split())
+            assert text not in trained, f"{path.name}: a measured post is in a training batch"
