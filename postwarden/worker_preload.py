@@ -12,13 +12,18 @@ them, and each loads them once per process. Measured by benchmarks/bench_scale.p
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Final
 
 from connectors.registry import plugins
 
-# Airflow's task runner first: the forked task process imports it before anything of ours.
-MODULES: Final = (
-    "airflow.sdk.execution_time.task_runner",
+log = logging.getLogger(__name__)
+
+# Airflow's task runner: the forked task process imports it before anything of ours. Another
+# Airflow version may move it; a worker that cannot preload it must still start (only slower).
+AIRFLOW_MODULES: Final = ("airflow.sdk.execution_time.task_runner",)
+# Ours: if one of these fails to import, every task would fail the same way, so the worker does.
+OUR_MODULES: Final = (
     "postwarden.settings",
     "postwarden.airflow_connections",
     "postwarden.logging_setup",
@@ -29,6 +34,11 @@ MODULES: Final = (
     "review.domain.after_cycle",
 )
 
-for _name in MODULES:
+for _name in AIRFLOW_MODULES:
+    try:
+        importlib.import_module(_name)
+    except ImportError as exc:
+        log.warning("worker preload: %s not imported (%s); tasks will import it", _name, exc)
+for _name in OUR_MODULES:
     importlib.import_module(_name)
 plugins()  # imports every platform's connector module (and its client library)

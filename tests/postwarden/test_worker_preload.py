@@ -63,3 +63,22 @@ def test_the_cluster_configures_the_preload() -> None:
         home=Path("/nonexistent"), airflow_db_url="sqlite://", postwarden_db_url="sqlite://"
     ).env()
     assert json.loads(env["AIRFLOW__CELERY__EXTRA_CELERY_CONFIG"]) == {"imports": [cluster.PRELOAD]}
+
+
+def test_a_worker_starts_when_airflow_moved_its_task_runner(tmp_path: Path) -> None:
+    """Another Airflow version may move the module: the worker logs it and starts, only slower."""
+    code = (
+        "import sys; sys.modules['airflow.sdk.execution_time.task_runner'] = None; "
+        "import postwarden.worker_preload; print('started')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={"AIRFLOW_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert out.stdout.strip().endswith("started")
+    assert "airflow.sdk.execution_time.task_runner not imported" in out.stderr
