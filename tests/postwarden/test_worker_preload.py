@@ -27,6 +27,19 @@ EXPECTED = (
 NOT_LOADED = ("spacy", "presidio_analyzer", "onnxruntime")
 
 
+def fresh_python(code: str, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`code` in a new interpreter at the repository root, as a worker starts; raises on failure."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={"AIRFLOW_HOME": str(home), "PATH": "/usr/bin:/bin", "HOME": str(home)},
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     """Module names a fresh interpreter holds after importing the preload (as a worker would)."""
@@ -35,15 +48,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
         "import json, sys, importlib; importlib.import_module(sys.argv[1]); "
         "print(json.dumps(sorted(sys.modules)))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, cluster.PRELOAD],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env={"AIRFLOW_HOME": str(home), "PATH": "/usr/bin:/bin", "HOME": str(home)},
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    out = fresh_python(code, home, cluster.PRELOAD)
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -71,14 +76,6 @@ def test_a_worker_starts_when_airflow_moved_its_task_runner(tmp_path: Path) -> N
         "import sys; sys.modules['airflow.sdk.execution_time.task_runner'] = None; "
         "import postwarden.worker_preload; print('started')"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env={"AIRFLOW_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    out = fresh_python(code, tmp_path)
     assert out.stdout.strip().endswith("started")
     assert "airflow.sdk.execution_time.task_runner not imported" in out.stderr
