@@ -207,10 +207,11 @@ def test_finetune_experiment_holds_out_a_fixed_disjoint_tenth() -> None:
 
 
 REPO = Path(__file__).resolve().parents[2]
+PROBE = sorted((REPO / "eval/probe").glob("*.jsonl"))
 BATCHES = sorted(
     [*(REPO / "devkit/training/data/policy").glob("*.jsonl")]
     + [*(REPO / "devkit/training/data/held_back").glob("*.jsonl")]
-    + [*(REPO / "eval/probe").glob("*.jsonl")]
+    + PROBE
 )
 
 
@@ -236,8 +237,7 @@ def test_no_measured_post_is_in_the_training_data() -> None:
 
     train, _ = read_batches()
     trained = {" ".join(p.text.split()) for p in train}
-    measured = [REPO / "eval/probe" / f"probe_{b}.jsonl" for b in "abc"]
-    measured.append(REPO.parent / "shared/eval/dev/policy_dev.jsonl")
+    measured = [*PROBE, REPO.parent / "shared/eval/dev/policy_dev.jsonl"]
     for path in measured:
         for line in path.read_text(encoding="utf-8").splitlines():
             text = " ".join(json.loads(line)["text"].split())
