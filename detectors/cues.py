@@ -49,9 +49,11 @@ class Cues(BaseModel):
     adult_roles: list[str] = Field(min_length=1)
     child_cues: list[ChildCue] = Field(min_length=1)
     street_pattern: Regex
+    former_pupil: Regex
     specific_child: Regex
     topics: dict[str, Regex] = Field(min_length=1)
     office_words: Regex
+    personal_number: Regex
     contact_details: Regex
     school_contact_words: Regex
     personal_contact_words: Regex
@@ -78,9 +80,11 @@ class CompiledCues:
             CompiledCue(c.kind, _compile(c.pattern), c.link, c.side) for c in cues.child_cues
         ]
         self.street = _compile(cues.street_pattern)
+        self.former_pupil = _compile(cues.former_pupil)
         self.specific_child = _compile(cues.specific_child)
         self.topics = {name: _compile(p) for name, p in cues.topics.items()}
         self.office_words = _compile(cues.office_words)
+        self.personal_number = _compile(cues.personal_number)
         self.contact_details = _compile(cues.contact_details)
         self.school_contact_words = _compile(cues.school_contact_words)
         self.personal_contact_words = _compile(cues.personal_contact_words)

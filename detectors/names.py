@@ -39,7 +39,10 @@ _NOT_NAMES: Final = frozenset(
     easter harvest sports day world book assembly council captain house rt via cast auditions
     spring summer autumn winter half mock mocks exams gcse gcses sats ks1 ks2 eyfs pe art music
     maths science english history geography re pshe computing french spanish open evening
-    morning afternoon fair disco party trip festival concert show club parents families""".split()
+    morning afternoon fair disco party trip festival concert show club parents families
+    biology chemistry physics drama dance german latin italian mandarin psychology sociology
+    economics business media film photography textiles food dt ict citizenship rs philosophy
+    politics statistics literature language languages design technology engineering""".split()
 )
 _NAME_TOKEN: Final = re.compile(r"(?-i:[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)*|[A-Z][A-Z'’]{1,}|[A-Z]\.?)")
 
@@ -83,6 +86,16 @@ class PostView:
         for s, e in self.sentences:
             if s <= char < e:
                 return s, e
+        return 0, len(self.text)
+
+    def around(self, char: int) -> tuple[int, int]:
+        """The sentence of `char` with its neighbours: "Need to get hold of us? 📞 ... 01969
+        600123" says whose number it is a sentence before the number."""
+        for i, (s, e) in enumerate(self.sentences):
+            if s <= char < e:
+                before = self.sentences[i - 1][0] if i else s
+                after = self.sentences[i + 1][1] if i + 1 < len(self.sentences) else e
+                return before, after
         return 0, len(self.text)
 
 

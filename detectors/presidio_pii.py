@@ -191,9 +191,10 @@ SCHOOL_OWN: Final[Mapping[str, PolicyRef]] = MappingProxyType(
             section=Section.DATA_PROTECTION,
             severity=Severity.LOW,
             explanation=(
-                "A phone number appears beside words such as office or enquiries, so it is "
-                "probably the school's published number. Section 8.7 of the Social Media Policy "
-                "only concerns it if it is in fact a person's own number."
+                'A phone number appears beside words such as office, enquiries or "ring us", '
+                "or the school's name, so it is probably the school's published number. "
+                "Section 8.7 of the Social Media Policy only concerns it if it is in fact a "
+                "person's own number."
             ),
         ),
         "EMAIL_ADDRESS": PolicyRef(
@@ -348,14 +349,21 @@ def policy_ref(result: RecognizerResult, post: PostView) -> PolicyRef:
 
 
 def _school_phone(post: PostView, start: int, end: int) -> bool:
-    """Office words in the same sentence, no person named there, and not a mobile number."""
+    """Not a mobile, no person named in its sentence, office words (or "ring us", or the
+    school's name) in that sentence or the next to it, and nothing there calling it someone's
+    own number."""
     digits = "".join(c for c in post.text[start:end] if c.isdigit())
     if digits.startswith(("07", "447", "00447")):
         return False
     s, e = post.sentence_of(start)
     if any(s <= n.start < e for n in post.names):
         return False
-    return cues().office_words.search(post.text[s:e]) is not None
+    a, b = post.around(start)
+    nearby = post.text[a:b]
+    return (
+        cues().office_words.search(nearby) is not None
+        and cues().personal_number.search(nearby) is None
+    )
 
 
 def _role_mailbox(address: str) -> bool:

@@ -190,6 +190,8 @@ def identified_children(
     found: dict[tuple[int, int], list[str]] = {}
     for cue in child_cues(post):
         sentence = post.sentence_of(cue.start)
+        if cues().former_pupil.search(post.text[sentence[0] : sentence[1]]):
+            continue  # "Former student Tariq Hussain (class of 2012) talked to Year 13": an adult
         in_sentence = [c for c in candidates if sentence[0] <= c.start < sentence[1]]
         before = [c for c in in_sentence if c.end <= cue.start]
         after = [c for c in in_sentence if c.start >= cue.end]

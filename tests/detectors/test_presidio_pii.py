@@ -157,6 +157,16 @@ CONTACT_SEVERITY = [
     ("Ring the office on 07700 900123", "PHONE_NUMBER", Severity.MEDIUM),  # a mobile
     ("Office: ask Karen Doyle on 01632 960456", "PHONE_NUMBER", Severity.MEDIUM),  # named
     ("Questions? Call 0161 496 0000 tonight", "PHONE_NUMBER", Severity.MEDIUM),
+    # the reader is asked to ring the organisation, or it is named beside the number
+    ("Spaces for 2 year olds - ring us on 01969 600456!", "PHONE_NUMBER", Severity.LOW),
+    (
+        "Need to get hold of us? Thornbeck CE Primary School – 01969 600123.",
+        "PHONE_NUMBER",
+        Severity.LOW,
+    ),
+    # ... unless the post says it is someone's own number
+    ("Office shut - if you need me my number is 01632 960111", "PHONE_NUMBER", Severity.MEDIUM),
+    ("Ring us, or try her home number 01632 960222", "PHONE_NUMBER", Severity.MEDIUM),
     ("Forms to office@stmarys.sch.uk by Friday please", "EMAIL_ADDRESS", Severity.LOW),
     ("Write to head@oakfield.example.com", "EMAIL_ADDRESS", Severity.LOW),
     ("Contact karen.doyle@example.com directly", "EMAIL_ADDRESS", Severity.MEDIUM),

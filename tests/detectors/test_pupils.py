@@ -62,6 +62,8 @@ IDENTIFIED = [
     ("Our netball captain Isla Brown scored 12 goals!", "Isla Brown"),
     ("Noah Green, aged 7, won the colouring competition.", "Noah Green"),
     ("Jayden in 4B has been chosen for the choir.", "Jayden"),
+    ("Congratulations to Amy Lee in class 4B!", "Amy Lee"),
+    ("Harvey Cole, form 10r, ran the quiz.", "Harvey Cole"),
     ("well done lily thompson and oliver bennett in year 2", "lily thompson"),  # listed together
 ]
 
@@ -102,6 +104,13 @@ NOT_A_PUPIL = [
     "Votes at 16? Y12 Politics held a debate today and the class split 11-10.",
     "Any Y1 teachers got a good game for 'ai' and 'ay'? Mine are bored of my flashcards.",
     "Thank you to Rabbi Levi for visiting Year 4 and showing us how to play dreidel.",
+    # a school subject after a year group is not a child
+    "Dissection day in Year 10 Biology: everyone can now name all four chambers.",
+    # former pupils are adults now, whatever year group they talk to
+    "Former student and Olympic medallist Tariq Hussain (class of 2012) talked to Year 13 today.",
+    "Our alumna Dr Nkechi Obi spoke to Year 11 about medicine.",
+    # "class of" is not a class called "of"
+    "Amy Lee, class of 2019, is back to run the Year 9 careers fair.",
 ]
 
 
@@ -264,8 +273,8 @@ def test_group_news_and_adults_are_not_pupils_discussed(stack: DetectorStack, te
 @pytest.mark.parametrize(
     ("text", "name", "severity"),
     [
-        # no name model reads "Politics" as a name: only its shape beside the cue
-        ("Y12 Politics held a debate today.", "Politics", Severity.MEDIUM),
+        # no name model reads "Robotics" as a name: only its shape beside the cue
+        ("Y12 Robotics held a debate today.", "Robotics", Severity.MEDIUM),
         ("Well done to Ellie in Year 6!", "Ellie", Severity.HIGH),
     ],
 )
