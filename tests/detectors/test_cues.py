@@ -70,3 +70,16 @@ def test_former_pupil(text: str, matches: bool) -> None:
 def test_office_and_personal_number_words(text: str, office: bool, personal: bool) -> None:
     assert (cues().office_words.search(text) is not None) is office
     assert (cues().personal_number.search(text) is not None) is personal
+
+
+@pytest.mark.parametrize(
+    ("text", "personal"),
+    [
+        ("Thornbeck CE Primary School, Church Bank, DL8 9ZZ", False),  # a street called Bank
+        ("her bank details are", True),
+        ("sort code 20-45-77", True),
+        ("she lives at 4 Mill Lane", True),
+    ],
+)
+def test_personal_contact_words(text: str, personal: bool) -> None:
+    assert (cues().personal_contact_words.search(text) is not None) is personal

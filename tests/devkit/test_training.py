@@ -131,6 +131,33 @@ def test_log_objective_does_not_starve_the_hard_head() -> None:
     assert sum(by_sum) >= sum(by_log)  # at some cost to macro recall on this toy
 
 
+def test_out_of_fold_scores_never_see_their_own_batch() -> None:
+    """A batch's scores come from heads fitted without it: flipping that batch's labels leaves
+    them as they were and changes the other batches'. A head whose other batches hold one class
+    only scores the batch -inf (it cannot set a threshold)."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from devkit.training.train_sections import Features, out_of_fold
+
+    rng = np.random.default_rng(1)
+    n = 90
+    groups = ["a"] * 30 + ["b"] * 30 + ["c"] * 30
+    y = np.zeros((n, 2), dtype=bool)
+    y[::3, 0] = True
+    y[60::4, 1] = True  # head 1: positives only in batch c
+    x = rng.normal(size=(n, 6)) + y[:, :1] * 1.5
+    f = Features(csr_matrix(np.abs(x)), x)
+    fit = {"c_words": 1.0, "c_emb": 1.0, "mix": 0.5}
+    z = out_of_fold(f, y, groups, **fit)
+    flipped = y.copy()
+    flipped[:30, 0] = ~flipped[:30, 0]
+    z2 = out_of_fold(f, flipped, groups, **fit)
+    assert np.array_equal(z[:30, 0], z2[:30, 0])
+    assert not np.allclose(z[30:, 0], z2[30:, 0])
+    assert np.isneginf(z[60:, 1]).all() and np.isfinite(z[:60, 1]).all()
+
+
 def test_a_bad_batch_line_names_its_number(tmp_path: Path) -> None:
     import pytest
 
