@@ -184,14 +184,12 @@ def identified_children(
     post: PostView, knowledge: AccountKnowledge = NO_KNOWLEDGE
 ) -> dict[tuple[int, int], list[str]]:
     """Name spans linked to a child cue, with the cue kinds; repeated mentions included."""
-    candidates = _candidates(post, knowledge)
+    candidates = _former_pupils_removed(post, _candidates(post, knowledge))
     if not candidates:
         return {}
     found: dict[tuple[int, int], list[str]] = {}
     for cue in child_cues(post):
         sentence = post.sentence_of(cue.start)
-        if cues().former_pupil.search(post.text[sentence[0] : sentence[1]]):
-            continue  # "Former student Tariq Hussain (class of 2012) talked to Year 13": an adult
         in_sentence = [c for c in candidates if sentence[0] <= c.start < sentence[1]]
         before = [c for c in in_sentence if c.end <= cue.start]
         after = [c for c in in_sentence if c.start >= cue.end]
@@ -205,6 +203,29 @@ def identified_children(
                 found.setdefault((member.start, member.end), []).append(cue.kind)
     _add_repeats(post, candidates, found)
     return found
+
+
+# How many words may stand between a former-pupil phrase and the name it is about: "Former
+# student and now Olympic bronze medallist Tariq Hussain", "Amy Lee, who left us in 2016".
+_FORMER_REACH: Final = 6
+
+
+def _former_pupils_removed(post: PostView, candidates: list[_Candidate]) -> list[_Candidate]:
+    """Names near "former student", "alumna", "class of 2012"...: adults now, whatever year group
+    or class the sentence mentions. Other names in the sentence ("... came back to watch Year 6's
+    Lily Smith") are still read."""
+    markers = [(m.start(), m.end()) for m in cues().former_pupil.finditer(post.text)]
+    if not markers:
+        return candidates
+
+    def near(c: _Candidate) -> bool:
+        return any(
+            (end <= c.start and post.words_between(end, c.start) <= _FORMER_REACH)
+            or (c.end <= start and post.words_between(c.end, start) <= _FORMER_REACH)
+            for start, end in markers
+        )
+
+    return [c for c in candidates if not near(c)]
 
 
 def _coordinated(post: PostView, names: list[_Candidate], linked: _Candidate) -> list[_Candidate]:

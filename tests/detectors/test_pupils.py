@@ -64,6 +64,8 @@ IDENTIFIED = [
     ("Jayden in 4B has been chosen for the choir.", "Jayden"),
     ("Congratulations to Amy Lee in class 4B!", "Amy Lee"),
     ("Harvey Cole, form 10r, ran the quiz.", "Harvey Cole"),
+    # a former pupil near one name leaves the other names of the sentence to be read
+    ("Former pupil Amy Lee came back to watch Year 6's Lily Smith win the final.", "Lily Smith"),
     ("well done lily thompson and oliver bennett in year 2", "lily thompson"),  # listed together
 ]
 
