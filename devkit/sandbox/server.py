@@ -252,21 +252,25 @@ def serve(host: str, port: int, dataset_path: Path | None) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    server = SandboxServer(dataset_path, host=host, port=port).start()
-    source = dataset_path or DEMO_DATASET
-    print(
-        f"postwarden sandbox: X API v2, Graph API, blog feeds and Bluesky at {server.url} "
-        f"(dataset {source})",
-        flush=True,
-    )
-    print(f"control API: {server.url}/_sandbox/health ; Ctrl-C to stop", flush=True)
+    server: SandboxServer | None = None
+    # Everything after the handlers is inside the try: a signal that lands while the banner is
+    # still being printed (a client may already be served) stops the server as cleanly.
     try:
+        server = SandboxServer(dataset_path, host=host, port=port).start()
+        source = dataset_path or DEMO_DATASET
+        print(
+            f"postwarden sandbox: X API v2, Graph API, blog feeds and Bluesky at {server.url} "
+            f"(dataset {source})",
+            flush=True,
+        )
+        print(f"control API: {server.url}/_sandbox/health ; Ctrl-C to stop", flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         print("postwarden sandbox: stopped", flush=True)
 
 

@@ -709,6 +709,36 @@ def test_serve_runs_until_interrupted(sig: signal.Signals) -> None:
     assert "stopped" in out
 
 
+def test_a_signal_while_the_banner_prints_still_stops_cleanly() -> None:
+    """SIGTERM as soon as the first banner line is out (a slow print stands in for a busy
+    machine): the server stops and says so, no traceback."""
+    port = _free_port()
+    code = (
+        "import builtins, time\n"
+        "_print = builtins.print\n"
+        "def slow(*a, **k):\n"
+        "    _print(*a, **k)\n"
+        "    time.sleep(0.5)\n"
+        "builtins.print = slow\n"
+        "from devkit.sandbox.server import serve\n"
+        f"serve('127.0.0.1', {port}, None)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert f"http://127.0.0.1:{port}" in proc.stdout.readline()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "stopped" in out
+
+
 def test_a_new_post_is_the_newest_even_if_the_clock_is_behind_the_dataset(
     sb: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
