@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -682,6 +682,27 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _serve_then_signal(
+    code: str, port: int, sig: signal.Signals, between: Callable[[], None] = lambda: None
+) -> tuple[int, str, str]:
+    """Run `code` (which calls serve() on `port`) in a fresh interpreter; once the banner's first
+    line names the URL, run `between`, send `sig`, and return (returncode, stdout, stderr)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert f"http://127.0.0.1:{port}" in proc.stdout.readline()
+        between()
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, out, err
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
 def test_serve_runs_until_interrupted(sig: signal.Signals) -> None:
     port = _free_port()
@@ -690,22 +711,13 @@ def test_serve_runs_until_interrupted(sig: signal.Signals) -> None:
         "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
         f"from devkit.sandbox.server import serve; serve('127.0.0.1', {port}, None)"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        assert f"http://127.0.0.1:{port}" in first
+
+    def served() -> None:
         r = requests.get(f"http://127.0.0.1:{port}/2/users/{OAKFIELD}", headers=AUTH, timeout=5)
         assert r.json()["data"]["username"] == "OakfieldPrimary"
-        proc.send_signal(sig)
-        out, err = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+
+    returncode, out, err = _serve_then_signal(code, port, sig, served)
+    assert returncode == 0, err
     assert "stopped" in out
 
 
@@ -723,19 +735,8 @@ def test_a_signal_while_the_banner_prints_still_stops_cleanly() -> None:
         "from devkit.sandbox.server import serve\n"
         f"serve('127.0.0.1', {port}, None)\n"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        assert f"http://127.0.0.1:{port}" in proc.stdout.readline()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+    returncode, out, err = _serve_then_signal(code, port, signal.SIGTERM)
+    assert returncode == 0, err
     assert "stopped" in out
 
 
