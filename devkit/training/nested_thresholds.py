@@ -36,15 +36,16 @@ from devkit.training.train_sections import (
     C_WORDS,
     DATA,
     MIX,
+    Post,
     Vocabulary,
     calibrated,
     choose,
     fit_head,
     labels,
     out_of_fold,
-    read_batch,
     read_batches,
-    recall_table,
+    read_folder,
+    summary,
 )
 
 # The batches that cover every section, in several voices.
@@ -62,20 +63,17 @@ MIN_POSITIVES: Final = 5
 def compare(
     held: str,
     *,
-    data: Path,
-    extra: Sequence[Path],
+    everything: Sequence[Post],
+    valid: Sequence[Post],
     budgets: Sequence[float],
     methods: Sequence[str],
     encoder: SentenceEncoder,
 ) -> dict[str, Any]:
-    """{method@budget: {macro_recall, clean_flagged, recall}} on the held batch."""
-    everything, valid = read_batches(data)
-    everything += [
-        p for folder in extra for path in sorted(folder.glob("*.jsonl")) for p in read_batch(path)
-    ]
+    """{method@budget: {macro_recall, clean_flagged, recall}} on the held batch, one of
+    `everything` (the training posts); `valid` is the validation batch."""
     test = [p for p in everything if p.source == held]
     if not test:
-        raise SystemExit(f"{held}: no such training batch in {data}")
+        raise SystemExit(f"{held}: no such training batch")
     train = [p for p in everything if p.source != held]
     heads = [s.value for s in SECTION_HEADS]
     y, yv, yt = labels(train, heads), labels(valid, heads), labels(test, heads)
@@ -84,8 +82,7 @@ def compare(
     fit = {"c_words": C_WORDS, "c_emb": C_EMBEDDING, "mix": MIX}
     fitted = [fit_head(f, y[:, j], **fit) for j in range(len(heads))]
     zt = np.stack([h.decision(ft) for h in fitted], axis=1)
-    present = [j for j in range(len(heads)) if yt[:, j].sum() >= MIN_POSITIVES]
-    clean = ~yt.any(axis=1)
+    present = [h for j, h in enumerate(heads) if yt[:, j].sum() >= MIN_POSITIVES]
     out: dict[str, Any] = {}
     for method in methods:
         if method == "validation":
@@ -94,14 +91,12 @@ def compare(
             z, yy = out_of_fold(f, y, [p.source for p in train], **fit), y
         for budget in budgets:
             choice = choose(z, yy, budget, "log")
-            pt = calibrated(zt, choice.platt)
-            recall = recall_table(pt, yt, choice.medium)
+            figures = summary(calibrated(zt, choice.platt), yt, choice.medium, heads)
+            recall = {h: figures["recall_at_medium"][h] for h in present}
             out[f"{method}@{budget:g}"] = {
-                "macro_recall": round(float(np.mean([recall[j] for j in present])), 3),
-                "clean_flagged": round(
-                    float((pt[clean] >= np.array(choice.medium)).any(1).mean()), 3
-                ),
-                "recall": {heads[j]: round(recall[j], 3) for j in present},
+                "macro_recall": round(float(np.mean(list(recall.values()))), 3),
+                "clean_flagged": figures["clean_flagged"],
+                "recall": recall,
             }
     return out
 
@@ -122,12 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown := set(methods) - {"validation", "oof"}:
         parser.error(f"unknown method {sorted(unknown)}")
     encoder = SentenceEncoder(encoder_dir(args.encoder))
+    everything, valid = read_batches(args.data)
+    for folder in args.extra:
+        everything += read_folder(folder)
     results = {}
     for held in args.held or MIXED:
         results[held] = compare(
             held,
-            data=args.data,
-            extra=args.extra,
+            everything=everything,
+            valid=valid,
             budgets=budgets,
             methods=methods,
             encoder=encoder,

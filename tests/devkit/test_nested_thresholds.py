@@ -55,11 +55,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_both_methods_score_the_held_batch(folder: Path) -> None:
     from detectors.encoder import DEFAULT_ENCODER, SentenceEncoder, encoder_dir
     from devkit.training.nested_thresholds import compare
+    from devkit.training.train_sections import read_batches
 
+    everything, valid = read_batches(folder)
     out = compare(
         "held.jsonl",
-        data=folder,
-        extra=[],
+        everything=everything,
+        valid=valid,
         budgets=[0.05, 0.2],
         methods=["validation", "oof"],
         encoder=SentenceEncoder(encoder_dir(DEFAULT_ENCODER)),
