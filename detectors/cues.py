@@ -57,6 +57,11 @@ class Cues(BaseModel):
     contact_details: Regex
     school_contact_words: Regex
     personal_contact_words: Regex
+    pupil_democracy: Regex
+    campaign_words: Regex
+    team_thanks: Regex
+    business_named: Regex
+    verdict_words: Regex
     role_mailboxes: list[str]
     nicknames: dict[str, list[str]]
 
@@ -88,6 +93,11 @@ class CompiledCues:
         self.contact_details = _compile(cues.contact_details)
         self.school_contact_words = _compile(cues.school_contact_words)
         self.personal_contact_words = _compile(cues.personal_contact_words)
+        self.pupil_democracy = _compile(cues.pupil_democracy)
+        self.campaign_words = _compile(cues.campaign_words)
+        self.team_thanks = _compile(cues.team_thanks)
+        self.business_named = _compile(cues.business_named)
+        self.verdict_words = _compile(cues.verdict_words)
         self.role_mailboxes = frozenset(m.lower() for m in cues.role_mailboxes)
         variants: dict[str, set[str]] = {}
         for name, shorts in cues.nicknames.items():

@@ -116,6 +116,17 @@ ONLY_A_MENTION: Final = (
     "discrimination. Section 8.15 of the Social Media Policy is about hostile language: kept at "
     "low severity."
 )
+PUPIL_DEMOCRACY: Final = (
+    "Read as a whole, this post could be about political activity, but it is about pupils' own "
+    "democracy (a mock election, the school council, British values) and campaigns for nothing: "
+    f"teaching it is not the staff political activity {Section.POLITICAL.cite()} is about. Kept "
+    "at low severity."
+)
+TEAM_THANKS: Final = (
+    "Read as a whole, this post could be about endorsing a business, but it thanks the school's "
+    "own teams (kitchen, site, cleaners) without naming a business, praising or complaining, "
+    f"which {Section.SUPPLIERS.cite()} does not restrict. Kept at low severity."
+)
 SCHOOL_CONTACT: Final = (
     "Read as a whole, this post could be about personal details or security, but the contact "
     "details it gives sit beside the school's own words (school, office, reception, our "
@@ -238,6 +249,10 @@ class SectionClassifierDetector:
                 finding = replace(finding, severity=Severity.LOW, explanation=ONLY_A_MENTION)
             if section is Section.SECURITY and _only_school_contact(features.text):
                 finding = replace(finding, severity=Severity.LOW, explanation=SCHOOL_CONTACT)
+            if section is Section.POLITICAL and _pupil_democracy(features.text):
+                finding = replace(finding, severity=Severity.LOW, explanation=PUPIL_DEMOCRACY)
+            if section is Section.SUPPLIERS and supplier is None and _team_thanks(features.text):
+                finding = replace(finding, severity=Severity.LOW, explanation=TEAM_THANKS)
             findings.append(finding)
         return findings
 
@@ -306,6 +321,24 @@ def _only_school_contact(text: str) -> bool:
         c.contact_details.search(text) is not None
         and c.school_contact_words.search(text) is not None
         and c.personal_contact_words.search(text) is None
+    )
+
+
+def _pupil_democracy(text: str) -> bool:
+    """Whether the post is about pupils' own democracy (a mock election, the school council)
+    and campaigns for nothing."""
+    c = cues()
+    return c.pupil_democracy.search(text) is not None and c.campaign_words.search(text) is None
+
+
+def _team_thanks(text: str) -> bool:
+    """Whether the post thanks the school's own teams (kitchen, site, cleaners) without naming a
+    business, praising one above others or complaining of anything."""
+    c = cues()
+    return (
+        c.team_thanks.search(text) is not None
+        and c.business_named.search(text) is None
+        and c.verdict_words.search(text) is None
     )
 
 

@@ -1,12 +1,13 @@
 """Compare ways of choosing the section heads' thresholds on a batch nothing was chosen on.
 
 For each `--held` batch: the heads are fitted on every other training batch (validation_mixed.jsonl
-and the held batch left out); calibration and thresholds are chosen either on the validation
-batch (`validation`, how the shipped model is made) or on leave-one-batch-out scores of the
-training batches (`oof`), at each `--budgets`; then the held batch is scored as a writer neither
-method has read: macro recall over the sections it has five or more positives for, and the share
-of its clean posts flagged (classifier alone, at `medium`). `--extra FOLDER` adds more training
-batches (e.g. devkit/training/data/held_back). `policy_dev.jsonl` is never read.
+and the held batch left out); calibration and thresholds are chosen either on the validation batch
+(`validation`, how the model shipped before 2026-11-27 was made) or on leave-one-batch-out scores of
+the training batches (`oof`, how the shipped model is made), at each `--budgets`; then the held
+batch is scored as a writer neither method has read: macro recall over the sections it has five or
+more positives for, and the share of its clean posts flagged (classifier alone, at `medium`).
+`--extra FOLDER` adds more training batches (e.g. candidate batches kept outside the training
+folder). `policy_dev.jsonl` is never read.
 
     .venv/bin/python -m devkit.training.nested_thresholds [--held hard_cases.jsonl ...]
 

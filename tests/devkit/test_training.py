@@ -233,18 +233,28 @@ def test_finetune_experiment_holds_out_a_fixed_disjoint_tenth() -> None:
     assert 0.35 < threshold <= 0.4 and f1 == 1.0
 
 
+def test_offensive_inputs_stacker_chooses_on_the_folds_only() -> None:
+    from devkit.training.offensive_inputs import logit, stack
+
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    useful = np.array([-3.0, -2.0, -2.5, -1.0, 1.0, 2.0, 2.5, 3.0])
+    noise = np.array([0.5, -0.5, 0.2, -0.2, 0.4, -0.4, 0.1, -0.1])
+    threshold, f1, dev_p = stack(y, np.c_[useful, noise], np.array([[-4.0, 0.0], [4.0, 0.0]]))
+    assert f1 == 1.0 and 0.2 <= threshold < 0.9
+    assert dev_p[0] < threshold <= dev_p[1]  # dev is scored, never chosen on
+    assert np.allclose(
+        logit([0.5, 0.0, 1.0]), [0.0, np.log(1e-4 / (1 - 1e-4)), np.log((1 - 1e-4) / 1e-4)]
+    )
+
+
 REPO = Path(__file__).resolve().parents[2]
 PROBE = sorted((REPO / "eval/probe").glob("*.jsonl"))
-BATCHES = sorted(
-    [*(REPO / "devkit/training/data/policy").glob("*.jsonl")]
-    + [*(REPO / "devkit/training/data/held_back").glob("*.jsonl")]
-    + PROBE
-)
+BATCHES = sorted([*(REPO / "devkit/training/data/policy").glob("*.jsonl")] + PROBE)
 
 
 def test_every_labelled_batch_is_found() -> None:
     names = {p.parent.name for p in BATCHES}
-    assert names == {"policy", "held_back", "probe"}, names
+    assert names == {"policy", "probe"}, names
 
 
 @pytest.mark.parametrize("path", BATCHES, ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -21,6 +21,8 @@ from detectors.policy.sections import (
     NOT_CORROBORATED,
     SCHOOL_CONTACT,
     SectionClassifierDetector,
+    _pupil_democracy,
+    _team_thanks,
     corroborate,
     explain,
     load_model,
@@ -256,3 +258,35 @@ def test_corroboration(findings: list[Finding], expected: list[str]) -> None:
     for before, after in zip(findings, out, strict=False):
         if after.severity is Severity.LOW and before.severity is not Severity.LOW:
             assert after.explanation.endswith(NOT_CORROBORATED)
+
+
+@pytest.mark.parametrize(
+    ("text", "lowered"),
+    [
+        ("Year 5 held a mock election for Parliament Week: the Recycling Party won!", True),
+        ("School council hustings today, every class voted by secret ballot", True),
+        ("Our mock election was won by Labour, and so should the real one be. Vote Labour!", False),
+        ("Mock election in 6B today. So should your parents vote Green? Ours did!", False),
+        ("Join our march on Saturday against the cuts", False),  # no pupils' democracy at all
+    ],
+)
+def test_pupils_democracy_is_not_staff_politics(text: str, lowered: bool) -> None:
+    assert _pupil_democracy(text) is lowered
+
+
+@pytest.mark.parametrize(
+    ("text", "lowered"),
+    [
+        ("Thank you to our kitchen team for a wonderful Christmas lunch!", True),
+        ("Shout out to the site team for gritting the paths at 6am", True),
+        ("Thanks to Brightside Catering for a wonderful Christmas lunch!", False),  # a business
+        ("thanks @HarbourCoaches for getting us there", False),
+        ("Thanks to the caterers for the best roast in the county, use them!", False),  # praise
+        ("Thanks to the caterers for running out of hot dinners AGAIN", False),  # a complaint
+        ("The caterers were brilliant today", False),  # no thanks to a team
+    ],
+)
+def test_thanking_the_schools_own_teams_is_not_endorsing_a_business(
+    text: str, lowered: bool
+) -> None:
+    assert _team_thanks(text) is lowered
