@@ -3,7 +3,8 @@
 `policy_detectors(packs_dir)` builds every detector the stack runs after Presidio. Every pack of
 `kind: rules` (shipped or the trust's own) is one `RulePackDetector`: a new keyword rule is one
 YAML file and one test row, no code. Packs of the other kinds (suppliers, pornographic links,
-slurs, the offensive classifier) have a detector class each, because they do more than match.
+slurs, the offensive classifier) have a detector class each, because they do more than match;
+shared passwords and codes (shared_credentials.py) need no pack.
 The section classifier (sections.py) reads every section from the whole post and is OR-ed with
 the packs: a post is flagged when any of them finds it.
 A trust's own folder (setting `detection.packs_dir`, env POSTWARDEN_DETECTION__PACKS_DIR)
@@ -20,6 +21,7 @@ from detectors.policy.packs import PackError, PackSet, RulePack, load_packs
 from detectors.policy.porn_links import PornLinkDetector
 from detectors.policy.rules import RulePackDetector
 from detectors.policy.sections import SectionClassifierDetector
+from detectors.policy.shared_credentials import SharedCredentialsDetector
 from detectors.policy.slurs import SlurDetector
 from detectors.policy.suppliers import SupplierDetector
 
@@ -30,6 +32,7 @@ PolicyDetector = (
     | SlurDetector
     | OffensiveClassifierDetector
     | SectionClassifierDetector
+    | SharedCredentialsDetector
 )
 
 # Packs whose detector does more than match rules.
@@ -53,6 +56,7 @@ def policy_detectors(
         if isinstance(pack, RulePack)
     ]
     detectors.extend(cls(packs) for cls in _SPECIAL)
+    detectors.append(SharedCredentialsDetector())  # no list to read: words and a validator
     detectors.append(OffensiveClassifierDetector(packs, encoder=encoder))
     if section_classifier:
         detectors.append(SectionClassifierDetector(packs, encoder=encoder))
@@ -66,6 +70,7 @@ __all__ = [
     "PornLinkDetector",
     "RulePackDetector",
     "SectionClassifierDetector",
+    "SharedCredentialsDetector",
     "SlurDetector",
     "SupplierDetector",
     "load_packs",

@@ -3,7 +3,8 @@
 A slur that is used is high severity. One that is talked about (in quotation marks, or near a
 cue such as a lesson, "the word", "was called", a reported incident) is kept at the pack's
 mention severity with its own explanation: a Headteacher still sees it, but it is not presented
-as abuse. The explanation names the kind of slur, never the word.
+as abuse. The explanation names the kind of slur, never the word. A slur spelt to dodge a filter
+("r3tard", "tr*nnies") is read back letter by letter and judged the same way.
 """
 
 from __future__ import annotations
@@ -51,19 +52,22 @@ class SlurDetector:
                 self._not_in.append(innocent)
         self._slurs = compile_terms(self._category)
         self._mention = compile_terms(pack.mention_context)
+        self._words = sorted(k for k in self._category if k.isalpha())  # for disguised spellings
 
     def detect(self, text: str, artifacts: NlpArtifacts | None) -> list[Finding]:
         """One finding per slur; mentions at the pack's mention severity."""
         tokens = Tokens.of(text, artifacts)
         innocent = [m.span() for p in self._not_in for m in finditer(p, text)]
         findings = []
-        for match in finditer(self._slurs, text):
-            start, end = match.span()
+        spans = [(m.span(), m.group()) for m in finditer(self._slurs, text)]
+        if _DISGUISE.search(text):
+            spans += self._disguised(text, [span for span, _ in spans])
+        for (start, end), word in spans:
             if any(a <= start and end <= b for a, b in innocent):
                 continue
             lo, hi = tokens.window(start, end, self.pack.window)
             mention = _quoted(text, start, end) or found_in(self._mention, text, lo, hi)
-            category = self._category.get(_key(match.group()), "")
+            category = self._category.get(_key(word), "")
             about = _CATEGORY_WORDS.get(category, "who they are")
             if mention:
                 severity, score = self.pack.mention_severity, 0.4
@@ -84,6 +88,43 @@ class SlurDetector:
                 )
             )
         return findings
+
+    def _disguised(
+        self, text: str, found: list[tuple[int, int]]
+    ) -> list[tuple[tuple[int, int], str]]:
+        """Slurs spelt to dodge a filter ("r3tard", "tr*nnies", "f@g"): a word with digits or
+        symbols for some of its letters, read back letter by letter (`validate_result`)."""
+        out = []
+        for match in _CANDIDATE.finditer(text):
+            start, end = match.span()
+            if any(a < end and start < b for a, b in found):
+                continue
+            word = self.validate_result(match.group())
+            if word is not None:
+                out.append(((start, end), word))
+        return out
+
+    def validate_result(self, token: str) -> str | None:
+        """The lexicon word `token` disguises, or None: at most two stand-in characters, the
+        first letter and at least three letters written plainly."""
+        stand_ins = sum(not c.isalpha() for c in token)
+        if not 1 <= stand_ins <= 2 or not token[0].isalpha() or sum(map(str.isalpha, token)) < 3:
+            return None
+        pattern = re.compile(
+            "".join(
+                re.escape(c) if c.isalpha() else f"[{_LEET.get(c, '')}]" if c in _LEET else "[a-z]"
+                for c in token.casefold()
+            )
+        )
+        return next((w for w in self._words if pattern.fullmatch(w)), None)
+
+
+# Characters that stand in for letters: digits and symbols that look like them, or a mask.
+_LEET: Final = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a",
+                "$": "s", "!": "i", "|": "il"}  # fmt: skip
+_MASKS: Final = "*#%_."
+_DISGUISE: Final = re.compile(r"[a-z][0-9@$!|*#%_.]+[a-z]|[a-z][0-9@$!|*#%_.]$", re.IGNORECASE)
+_CANDIDATE: Final = re.compile(r"(?<![\w@$!|*#%])[a-z][a-z0-9@$!|*#%_]*[a-z0-9$*]", re.IGNORECASE)
 
 
 def _key(word: str) -> str:

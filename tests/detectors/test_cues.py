@@ -61,6 +61,8 @@ def test_former_pupil(text: str, matches: bool) -> None:
         ("get hold of us", True, False),
         ("Thornbeck CE Primary School", True, False),
         ("the primary school down the road", False, False),  # not the name of one
+        ("call 01922 555010 for an informal chat", True, False),  # a job advert's number
+        ("Closing date 5pm Friday", True, False),
         ("my number is", False, True),
         ("her home number", False, True),
         ("your mobile", False, False),

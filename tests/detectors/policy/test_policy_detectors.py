@@ -249,6 +249,25 @@ def test_a_slur_discussed_rather_than_used_is_low(
 @pytest.mark.parametrize(
     ("text", "severity"),
     [
+        ("Gary in the office is a proper r3tard, three days for one login", H),
+        ("comms team is all tr*nnies and wokies now", H),
+        ("RETARDS, the lot of them", H),
+        ("He wrote 'r3tard' on his planner; the incident has been reported.", L),  # talked about
+        ("Year 3 did art", None),
+        ("pa55word reset for the 4th time today", None),  # stand-ins, but no slur read back
+        ("the h3ll0 kitty pencil case is in lost property", None),
+    ],
+)
+def test_a_slur_spelt_to_dodge_a_filter_is_read_back(
+    detectors: list, artifacts_for: Callable[[str], NlpArtifacts], text: str, severity: object
+) -> None:
+    found = [f for f in _run(detectors, text, artifacts_for(text)) if f.detector == "policy:slurs"]
+    assert [f.severity for f in found] == ([severity] if severity else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
         ("ffs the kettle's broken again", L),  # swearing at the kettle: stored, no item
         ("the shite weather means another wet play", L),
         ("Had a word with Year 10 about swearing: 'twat' is not banter.", None),  # talked about

@@ -1,0 +1,129 @@
+"""Section 8.9: a password, login, Wi-Fi key or entry code posted with its value.
+
+A school's passwords and door codes are confidential to it, and staff chats share them to save a
+trip to IT ("staff wifi pw is Lark!2024", "gate code's 5190#"). A finding needs a credential
+word (`PATTERNS["credential"]`), then, in the same line and within a few words, a word that
+assigns a value (`CONTEXT`: is, are, now, ":", "=", "changed to") and a value that reads as a
+secret (`validate_result`): letters mixed with digits or symbols, or a 4-8 digit code. Talking
+about passwords names no value ("change your password", "the wifi code is on the noticeboard",
+"log in to Office365") and is not flagged. The explanation never repeats the value. A school's
+password or code cites section 8.9; one's own ("my PIN is...", "door code at mine") section 10.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from core.findings import Finding, Severity
+from core.sections import Section
+
+DETECTOR_NAME: Final = "policy:credentials"
+TYPE: Final = "CONFIDENTIAL"
+SECTION: Final = Section.CONFIDENTIAL
+# "my password is...", "door code at mine": one's own secret is private information (section 10).
+PERSONAL_SECTION: Final = Section.SECURITY
+_OWN: Final = re.compile(r"\b(?:my|mine|mine's|me own)\b", re.IGNORECASE)  # in the span
+_MY: Final = re.compile(r"\b(?:my|me)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)  # "my (banking) PIN"
+
+_PLACES: Final = (
+    r"(?:gate|door|doors|entrance|keypad|alarm|safe|lock|cupboard|room|office|building|"
+    r"car ?park|staffroom|store|shed|block|site|reception)"
+)
+PATTERNS: Final = {
+    "credential": re.compile(
+        r"\b(?:"
+        r"pass(?:word|code|phrase)s?|pw|pwd|p/w|wi-?fi(?:\s+(?:key|code|password|pw))?|"
+        r"network\s+key|log-?ins?|user\s?names?|(?:sign|log)\s+in\s+details|"
+        r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|"
+        rf"codes?\s+(?:for|to|on|of)\s+(?:the\s+)?(?:[\w'-]+\s+){{0,2}}{_PLACES}|"
+        r"(?-i:PIN)(?:\s+(?:code|number))?|pin\s+(?:code|number)"
+        r")\b",
+        re.IGNORECASE,
+    ),
+}
+# Words that give the credential its value: "... is X", "...: X", "changed to X".
+CONTEXT: Final = re.compile(
+    r"(?:\b(?:is|are|now|changed\s+to|set\s+to|reset\s+to)\b|'s\b|[:=]|->|→)", re.IGNORECASE
+)
+WINDOW_CHARS: Final = 60  # the value sits within a few words of the credential word
+_TOKEN: Final = re.compile(r"\S+")
+_STRIP: Final = "\"'`‘’“”()[]{}<>,;.…"
+_CODE: Final = re.compile(r"\d{4,8}[#*]?")
+_PAIR: Final = re.compile(r"\s*/\s*(\S+)")
+_SYMBOL: Final = re.compile(r"[!@#$%^&*_+=?~-]")
+_NOT_SECRET: Final = re.compile(
+    r"(?:https?://|www\.)|^\S+@\S+\.\w+$|"  # a link or an email address
+    r"^(?:\d+(?:st|nd|rd|th|am|pm|k|m|s)|[yY](?:ear)?\d{1,2}[a-zA-Z]?|\d{1,2}[-/.]\d{1,2}"
+    r"(?:[-/.]\d{2,4})?|\d{4}-\d{2,4}|£\S*|#\w+)$",  # 3rd, 9am, Y10, dates, 2024-25, money, tags
+    re.IGNORECASE,
+)
+
+
+class SharedCredentialsDetector:
+    """A password, login or entry code written out with its value."""
+
+    name = DETECTOR_NAME
+
+    def validate_result(self, token: str) -> bool:
+        """Whether `token` reads as a secret rather than a word, time, date, link or tag."""
+        value = token.strip(_STRIP)
+        if _CODE.fullmatch(value):
+            return True
+        if not 6 <= len(value) <= 64 or _NOT_SECRET.search(value):
+            return False
+        letters = sum(c.isalpha() for c in value)
+        return letters >= 2 and (any(c.isdigit() for c in value) or bool(_SYMBOL.search(value)))
+
+    def detect(self, text: str, artifacts: NlpArtifacts | None) -> list[Finding]:
+        """One finding per credential word followed by an assigned value; the span runs from
+        the word to the value."""
+        findings: list[Finding] = []
+        taken = -1
+        for match in PATTERNS["credential"].finditer(text):
+            if match.start() < taken:
+                continue
+            line_end = text.find("\n", match.end())
+            window = text[match.end() : min(match.end() + WINDOW_CHARS, len(text))]
+            if line_end != -1:
+                window = window[: line_end - match.end()]
+            assign = CONTEXT.search(window)
+            if assign is None:
+                continue
+            for token in _TOKEN.finditer(window, assign.end()):
+                if self.validate_result(token.group()):
+                    pair = _PAIR.match(window, token.end())  # "network / key", "user / password"
+                    last = pair.group(1) if pair else token.group()
+                    stop = pair.end() if pair else token.end()
+                    end = match.end() + stop - (len(last) - len(last.rstrip(_STRIP)))
+                    before = text[max(0, match.start() - 30) : match.start()]
+                    own = _OWN.search(text, match.start(), end) or _MY.search(before)
+                    findings.append(self._finding(match.start(), end, own=own is not None))
+                    taken = end
+                    break
+        return findings
+
+    def _finding(self, start: int, end: int, *, own: bool) -> Finding:
+        section = PERSONAL_SECTION if own else SECTION
+        whose = (
+            f"A password of one's own is private information, and {section.cite()} says not to "
+            "reveal it"
+            if own
+            else f"They are confidential to the school, and {section.cite()} says staff must not "
+            "divulge confidential information"
+        )
+        return Finding(
+            type=TYPE,
+            start=start,
+            end=end,
+            score=0.9,
+            section=section.value,
+            severity=Severity.HIGH,
+            explanation=(
+                "This post seems to give out a password, login or entry code with its value. "
+                f"{whose}: delete the post and have the password or code changed."
+            ),
+            detector=DETECTOR_NAME,
+        )

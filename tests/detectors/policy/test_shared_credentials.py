@@ -1,0 +1,97 @@
+"""Shared passwords, logins and entry codes (section 8.9): the value must be there to flag."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.findings import Severity
+from core.sections import Section
+from detectors.policy.shared_credentials import SharedCredentialsDetector
+
+DETECTOR = SharedCredentialsDetector()
+
+FLAGGED = [
+    ("staff wifi pw is Lark!2024 if anyone needs it", "Lark!2024"),
+    ("Guest WiFi: Meadow_Visitors / Primrose77", "Primrose77"),
+    ("gate code's 5190# from Monday, don't lose it", "5190#"),
+    ("new code for the back door is 3382 btw", "3382"),
+    ("The keypad code on the PE store has been changed to 77120*", "77120*"),
+    ("Supply login is supply02 / Oakfield3 for the cover laptop", "Oakfield3"),
+    ("Password for the shared drive = Hedgehog#9 (capital H)", "Hedgehog#9"),
+    ("alarm code is now 0407, please don't set it off again", "0407"),
+    ("lost my lanyard 🙄 PIN is 6612 for the printer if anyone's near", "6612"),
+    ("sign in details for the minibus tracker: transport@oak / Bus-Route5", "Bus-Route5"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), FLAGGED)
+def test_a_credential_with_its_value_is_confidential(text: str, value: str) -> None:
+    [finding] = DETECTOR.detect(text, None)
+    assert finding.section == Section.CONFIDENTIAL.value
+    assert finding.severity is Severity.HIGH
+    assert text[finding.start : finding.end].endswith(value)  # the span reaches the value
+    assert value not in finding.explanation  # the explanation never repeats the secret
+    assert Section.CONFIDENTIAL.cite() in finding.explanation
+
+
+CLEAN = [
+    "Reminder: never share your password with anyone, even IT.",
+    "The visitor wifi code is on the noticeboard in reception.",
+    "Log in to Office365 with your school email to see the new timetable.",
+    "wifi is down again in the science block until about 2pm",
+    "Passwords must be at least 12 characters from September.",
+    "Year 7 login details go out on 12/09 with their planners.",
+    "Pin the rota on the staffroom board please",
+    "pin 2024 on your calendar: the summer fair is on 6th July",
+    "Door code problems? Ring the office on 01632 960983 and we'll let you in.",
+    "the code is Y10 for the cover slips",
+    "Wifi password changed today – ask the office, don't post it on here!",
+    "Our login page is https://portal.example/signin for parents",
+]
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_talking_about_credentials_names_no_value(text: str) -> None:
+    assert DETECTOR.detect(text, None) == []
+
+
+@pytest.mark.parametrize(
+    ("token", "secret"),
+    [
+        ("4471#", True),
+        ("Kestrel2025!", True),
+        ("b@ker-st", True),
+        ("1234567", True),
+        ("password", False),  # letters only
+        ("2024-25", False),
+        ("9am", False),
+        ("Y10", False),
+        ("14/06/2025", False),
+        ("£41k", False),
+        ("#TeamOak", False),
+        ("office@oak.sch.uk", False),
+        ("01632960983", False),  # a phone number is not a code
+    ],
+)
+def test_validate_result(token: str, secret: bool) -> None:
+    assert DETECTOR.validate_result(token) is secret
+
+
+@pytest.mark.parametrize(
+    ("text", "section"),
+    [
+        ("my banking PIN is 2207, same as my birthday", Section.SECURITY),
+        ("password? mine's Biscuit2019 lol", Section.SECURITY),
+        ("door code at mine is 5521 if you're feeding the cat", Section.SECURITY),
+        ("my laptop won't connect so: staff wifi pw is Lark!2024", Section.CONFIDENTIAL),
+    ],
+)
+def test_ones_own_password_is_private_information(text: str, section: Section) -> None:
+    [finding] = DETECTOR.detect(text, None)
+    assert finding.section == section.value and section.cite() in finding.explanation
+
+
+def test_one_finding_per_credential_and_offsets_on_the_original() -> None:
+    text = "Morning all\nwifi pw: Finch2024!\nalarm code is 9931"
+    found = DETECTOR.detect(text, None)
+    assert [text[f.start : f.end] for f in found] == ["wifi pw: Finch2024!", "alarm code is 9931"]
