@@ -52,7 +52,9 @@ class SlurDetector:
                 self._not_in.append(innocent)
         self._slurs = compile_terms(self._category)
         self._mention = compile_terms(pack.mention_context)
-        self._words = sorted(k for k in self._category if k.isalpha())  # for disguised spellings
+        self._by_length: dict[int, list[str]] = {}  # for disguised spellings: one char per char
+        for key in sorted(k for k in self._category if k.isalpha()):
+            self._by_length.setdefault(len(key), []).append(key)
 
     def detect(self, text: str, artifacts: NlpArtifacts | None) -> list[Finding]:
         """One finding per slur; mentions at the pack's mention severity."""
@@ -110,13 +112,16 @@ class SlurDetector:
         stand_ins = sum(not c.isalpha() for c in token)
         if not 1 <= stand_ins <= 2 or not token[0].isalpha() or sum(map(str.isalpha, token)) < 3:
             return None
+        words = self._by_length.get(len(token))
+        if not words:
+            return None
         pattern = re.compile(
             "".join(
                 re.escape(c) if c.isalpha() else f"[{_LEET.get(c, '')}]" if c in _LEET else "[a-z]"
                 for c in token.casefold()
             )
         )
-        return next((w for w in self._words if pattern.fullmatch(w)), None)
+        return next((w for w in words if pattern.fullmatch(w)), None)
 
 
 # Characters that stand in for letters: digits and symbols that look like them, or a mask.
