@@ -189,7 +189,7 @@ def is_adult(post: PostView, start: int, end: int) -> bool:
     before = [t for t in post.doc[max(0, i - 3) : i] if not t.is_punct]
     if before and before[-1].lower_.rstrip(".") in c.adult_titles:
         return True
-    if any(t.lower_ in c.adult_roles for t in before[-2:]):
+    if any(t.lower_ in c.adult_roles and not _pupils_role(post, t.i) for t in before[-2:]):
         return True
     j = post.token_at(end)
     after = post.doc[j : j + 5]
@@ -197,6 +197,18 @@ def is_adult(post: PostView, start: int, end: int) -> bool:
         words = [t.lower_ for t in after[1:] if not t.is_punct]
         return any(w in c.adult_roles for w in words[:4]) or "our new" in " ".join(words[:2])
     return False
+
+
+_PUPIL_AFTER: Final = frozenset({"boy", "boys", "girl", "girls"})  # "head girl Kira Patel"
+_PUPIL_BEFORE: Final = frozenset({"student", "students", "pupil", "pupils", "junior", "youth"})
+
+
+def _pupils_role(post: PostView, i: int) -> bool:
+    """Whether the role word at token `i` is a pupil's ("head girl", "student rep")."""
+    doc = post.doc
+    after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+    before = doc[i - 1].lower_ if i > 0 else ""
+    return after in _PUPIL_AFTER or before in _PUPIL_BEFORE
 
 
 def name_shapes(post: PostView) -> list[tuple[int, int]]:

@@ -2,7 +2,7 @@
 
 For each `--held` batch: the heads are fitted on every other training batch (validation_mixed.jsonl
 and the held batch left out); calibration and thresholds are chosen either on the validation batch
-(`validation`, how the model shipped before 2026-11-27 was made) or on leave-one-batch-out scores of
+(`validation`, how the model shipped before round 7 was made) or on leave-one-batch-out scores of
 the training batches (`oof`, how the shipped model is made), at each `--budgets`; then the held
 batch is scored as a writer neither method has read: macro recall over the sections it has five or
 more positives for, and the share of its clean posts flagged (classifier alone, at `medium`).

@@ -57,6 +57,7 @@ IDENTIFIED = [
     ("Congratulations Ella-Rose (4H) on your gold certificate!", "Ella-Rose"),
     ("Star of the week goes to Freddie for always helping others.", "Freddie"),
     ("Amelia W. in Year 2 won the spelling bee today!", "Amelia W."),
+    ("Head girl Kira Patel (Year 13) showed parents round.", "Kira Patel"),  # a pupil's role
     ("Player of the match: Ethan Walsh, Year 6, who scored a hat-trick!", "Ethan Walsh"),
     ("Oliver will be played by Harry Finch (Year 5, age 10).", "Harry Finch"),
     ("Our netball captain Isla Brown scored 12 goals!", "Isla Brown"),

@@ -91,6 +91,8 @@ FLAGGED = [
         "freesexcams[.]example/live",
     ),
     ("p0rnclips.example/new lol", "PORNOGRAPHIC_LINK", "8.14", H, "p0rnclips.example/new"),
+    ("cheer up x https://hot-singles-near.example/join", "PORNOGRAPHIC_LINK", "8.14", H,
+     "https://hot-singles-near.example/join"),  # fmt: skip
     (
         "new one for the group chat: h o t b a b e s . example / nsfw",
         "PORNOGRAPHIC_LINK",
@@ -152,6 +154,7 @@ CLEAN = [
     "Year 6 visited Parliament and met the Speaker.",
     "Our RSE curriculum is at www.sexualhealthschools.example/curriculum for parents to read.",
     "Year 6 residential photos: brookfield.example/essex-trip",
+    "Badminton singles results: county.example/singles-finals",  # one weak word is not enough
     "Blue tits are nesting in our bird box! Watch live at birdcam.example/bluetits",
     "We talked about online porn. Next week: healthy relationships.",
     "Polka dot day on Friday: wear something spotty!",
