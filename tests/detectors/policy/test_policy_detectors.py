@@ -91,8 +91,13 @@ FLAGGED = [
         "freesexcams[.]example/live",
     ),
     ("p0rnclips.example/new lol", "PORNOGRAPHIC_LINK", "8.14", H, "p0rnclips.example/new"),
-    ("cheer up x https://hot-singles-near.example/join", "PORNOGRAPHIC_LINK", "8.14", H,
-     "https://hot-singles-near.example/join"),  # fmt: skip
+    (
+        "cheer up x https://hot-singles-near.example/join",
+        "PORNOGRAPHIC_LINK",
+        "8.14",
+        H,
+        "https://hot-singles-near.example/join",
+    ),  # fmt: skip
     (
         "new one for the group chat: h o t b a b e s . example / nsfw",
         "PORNOGRAPHIC_LINK",
