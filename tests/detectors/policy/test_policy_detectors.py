@@ -77,6 +77,13 @@ FLAGGED = [
     ),
     ("Farage must go #GeneralElection", "POLITICAL", "8.11", M, "Farage"),
     ("Please sign the petition, parents!", "POLITICAL", "8.11", M, "sign the petition"),
+    (
+        "Music dept stands with the NASUWT ✊ no rehearsals Weds",
+        "POLITICAL",
+        "8.11",
+        H,
+        "stands with the NASUWT",
+    ),  # fmt: skip
     ("Avoid Chartwells, the dinners are inedible", "SUPPLIER", "8.13", M, "Chartwells"),
     ("Can't recommend Arbor enough, the best MIS", "SUPPLIER", "8.13", L, "Arbor"),
     ("lol www.pornhub.com/view?v=1.", "PORNOGRAPHIC_LINK", "8.14", H, "www.pornhub.com/view?v=1"),
@@ -160,6 +167,7 @@ CLEAN = [
     "Our RSE curriculum is at www.sexualhealthschools.example/curriculum for parents to read.",
     "Year 6 residential photos: brookfield.example/essex-trip",
     "Badminton singles results: county.example/singles-finals",  # one weak word is not enough
+    "The school will be closed to most pupils on Thursday because of NEU strike action.",
     "Blue tits are nesting in our bird box! Watch live at birdcam.example/bluetits",
     "We talked about online porn. Next week: healthy relationships.",
     "Polka dot day on Friday: wear something spotty!",
