@@ -113,6 +113,9 @@ FLAGGED = [
         "h o t b a b e s . example / nsfw",
     ),
     ("sexyteens dot example for the lads", "PORNOGRAPHIC_LINK", "8.14", H, "sexyteens dot example"),
+    # No address gives it away: the 18+ sign, "NSFW", leaked or unblurred nudes on offer.
+    ("got the unblurred ones saved 👀 DM me", "PORNOGRAPHIC_LINK", "8.14", M, "unblurred"),
+    ("Friday treat for the lads 🔞 link in bio", "PORNOGRAPHIC_LINK", "8.14", M, "🔞"),
     # Any service provider, listed or not, and discount codes.
     ("Use code HALLS20 for 20% off at the uniform shop", "SUPPLIER", "8.13", M, "Use code"),
     (
@@ -167,6 +170,8 @@ CLEAN = [
     "Our RSE curriculum is at www.sexualhealthschools.example/curriculum for parents to read.",
     "Year 6 residential photos: brookfield.example/essex-trip",
     "Badminton singles results: county.example/singles-finals",  # one weak word is not enough
+    "Year 10 art trip to the gallery: yes, lots of Renaissance nudes, no giggling please 😂",
+    "Online safety talk: what to do if your child is asked to send nudes. Report it to CEOP.",
     "The school will be closed to most pupils on Thursday because of NEU strike action.",
     "Blue tits are nesting in our bird box! Watch live at birdcam.example/bluetits",
     "We talked about online porn. Next week: healthy relationships.",

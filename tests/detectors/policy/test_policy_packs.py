@@ -26,6 +26,7 @@ EXPECTED = {
     "suppliers": ("8.13", "SUPPLIER"),
     "supplier_services": ("8.13", "SUPPLIER"),
     "pornographic": ("8.14", "PORNOGRAPHIC_LINK"),
+    "adult_content": ("8.14", "PORNOGRAPHIC_LINK"),
     "offensive": ("8.15", "DISCRIMINATORY"),
     "obscene": ("8.15", "OFFENSIVE"),
     "impersonation": ("8.16", "IMPERSONATION"),
