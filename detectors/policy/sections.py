@@ -21,6 +21,7 @@ other finding already brings to review is dropped, so a review item lists each r
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -247,12 +248,9 @@ class SectionClassifierDetector:
             finding = self._finding(section, score, limits, supplier)
             if section is Section.EQUALITY and self._only_names_groups(features.text, score):
                 finding = replace(finding, severity=Severity.LOW, explanation=ONLY_A_MENTION)
-            if section is Section.SECURITY and _only_school_contact(features.text):
-                finding = replace(finding, severity=Severity.LOW, explanation=SCHOOL_CONTACT)
-            if section is Section.POLITICAL and _pupil_democracy(features.text):
-                finding = replace(finding, severity=Severity.LOW, explanation=PUPIL_DEMOCRACY)
-            if section is Section.SUPPLIERS and supplier is None and _team_thanks(features.text):
-                finding = replace(finding, severity=Severity.LOW, explanation=TEAM_THANKS)
+            allowed = ALLOWED_READINGS.get(section)
+            if allowed is not None and supplier is None and allowed[0](features.text):
+                finding = replace(finding, severity=Severity.LOW, explanation=allowed[1])
             findings.append(finding)
         return findings
 
@@ -340,6 +338,18 @@ def _team_thanks(text: str) -> bool:
         and c.business_named.search(text) is None
         and c.verdict_words.search(text) is None
     )
+
+
+# A head's finding is kept at LOW when the post reads as something its section allows (and, for
+# 8.13, names no listed supplier): the school's own contact details, pupils' own democracy,
+# thanks to the school's own teams.
+ALLOWED_READINGS: Final[Mapping[Section, tuple[Callable[[str], bool], str]]] = MappingProxyType(
+    {
+        Section.SECURITY: (_only_school_contact, SCHOOL_CONTACT),
+        Section.POLITICAL: (_pupil_democracy, PUPIL_DEMOCRACY),
+        Section.SUPPLIERS: (_team_thanks, TEAM_THANKS),
+    }
+)
 
 
 def explain(
