@@ -25,7 +25,7 @@ TYPE: Final = "CONFIDENTIAL"
 SECTION: Final = Section.CONFIDENTIAL
 # "my password is...", "door code at mine": one's own secret is private information (section 10).
 PERSONAL_SECTION: Final = Section.SECURITY
-_OWN: Final = re.compile(r"\b(?:my|mine|mine's|me own)\b", re.IGNORECASE)  # in the span
+_OWN: Final = re.compile(r"\b(?:my|mine|me own)\b", re.IGNORECASE)  # in the span
 _MY: Final = re.compile(r"\b(?:my|me)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)  # "my (banking) PIN"
 
 _PLACES: Final = (
@@ -85,10 +85,7 @@ class SharedCredentialsDetector:
         for match in PATTERNS["credential"].finditer(text):
             if match.start() < taken:
                 continue
-            line_end = text.find("\n", match.end())
-            window = text[match.end() : min(match.end() + WINDOW_CHARS, len(text))]
-            if line_end != -1:
-                window = window[: line_end - match.end()]
+            window = text[match.end() : match.end() + WINDOW_CHARS].split("\n", 1)[0]
             assign = CONTEXT.search(window)
             if assign is None:
                 continue

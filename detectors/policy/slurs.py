@@ -117,7 +117,7 @@ class SlurDetector:
             return None
         pattern = re.compile(
             "".join(
-                re.escape(c) if c.isalpha() else f"[{_LEET.get(c, '')}]" if c in _LEET else "[a-z]"
+                re.escape(c) if c.isalpha() else f"[{_LEET[c]}]" if c in _LEET else "[a-z]"
                 for c in token.casefold()
             )
         )
@@ -127,7 +127,6 @@ class SlurDetector:
 # Characters that stand in for letters: digits and symbols that look like them, or a mask.
 _LEET: Final = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a",
                 "$": "s", "!": "i", "|": "il"}  # fmt: skip
-_MASKS: Final = "*#%_."
 _DISGUISE: Final = re.compile(r"[a-z][0-9@$!|*#%_.]+[a-z]|[a-z][0-9@$!|*#%_.]$", re.IGNORECASE)
 _CANDIDATE: Final = re.compile(r"(?<![\w@$!|*#%])[a-z][a-z0-9@$!|*#%_]*[a-z0-9$*]", re.IGNORECASE)
 
