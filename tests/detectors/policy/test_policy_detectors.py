@@ -45,6 +45,21 @@ FLAGGED = [
         H,
         "reading paper",
     ),
+    # Exam content in chat words (exam_content.yaml stands alone, unlike the other 8.9 cues).
+    (
+        "y11 mock paper 2 is in the shared drive, DO NOT OPEN 💀 anyone wanna see Q14",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "mock paper",
+    ),
+    (
+        "phonics check packs came in, pseudo words this yr are things like chom and yeb",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "phonics check",
+    ),
     (
         "Mr Hughes has been suspended, nobody is supposed to know",
         "CONFIDENTIAL",
@@ -116,6 +131,13 @@ FLAGGED = [
     # No address gives it away: the 18+ sign, "NSFW", leaked or unblurred nudes on offer.
     ("got the unblurred ones saved 👀 DM me", "PORNOGRAPHIC_LINK", "8.14", M, "unblurred"),
     ("Friday treat for the lads 🔞 link in bio", "PORNOGRAPHIC_LINK", "8.14", M, "🔞"),
+    (
+        "watch to the end 😂 bit.ly/3xPlmbr maybe don't open it on the school wifi 🙈",
+        "PORNOGRAPHIC_LINK",
+        "8.14",
+        M,
+        "bit.ly/3xPlmbr",
+    ),
     # Any service provider, listed or not, and discount codes.
     ("Use code HALLS20 for 20% off at the uniform shop", "SUPPLIER", "8.13", M, "Use code"),
     (
@@ -174,6 +196,10 @@ CLEAN = [
     "Online safety talk: what to do if your child is asked to send nudes. Report it to CEOP.",
     "The school will be closed to most pupils on Thursday because of NEU strike action.",
     "Blue tits are nesting in our bird box! Watch live at birdcam.example/bluetits",
+    "Paper 2 Higher walkthrough 📐 Q1–Q10 video solutions now up. Read every question twice.",
+    "Phonics screening check in June: practise alien words at home, e.g. zop and grib.",
+    "Y6 SATs reading paper this morning and we are so proud of how they tackled it",
+    "The school wifi blocks bit.ly/3xPlmbr, can someone in IT unblock it? Not at work till 10",
     "We talked about online porn. Next week: healthy relationships.",
     "Polka dot day on Friday: wear something spotty!",
     "Thank you to the caterers for a lovely Christmas lunch",
