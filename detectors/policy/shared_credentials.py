@@ -37,7 +37,7 @@ PATTERNS: Final = {
         r"\b(?:"
         r"pass(?:word|code|phrase)s?|pw|pwd|p/w|wi-?fi(?:\s+(?:key|code|password|pw))?|"
         r"network\s+key|log-?ins?|user\s?names?|(?:sign|log)\s+in\s+details|"
-        r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|"
+        r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|"
         rf"codes?\s+(?:for|to|on|of)\s+(?:the\s+)?(?:[\w'-]+\s+){{0,2}}{_PLACES}|"
         r"(?-i:PIN)(?:\s+(?:code|number))?|pin\s+(?:code|number)"
         r")\b",

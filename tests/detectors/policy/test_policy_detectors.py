@@ -61,6 +61,21 @@ FLAGGED = [
         "phonics check",
     ),
     (
+        "someone left the eng lang paper 2 on the staffroom table, its all about a lighthouse",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "paper 2",
+    ),
+    # Bids compared before the contract is awarded (tenders.yaml, standalone).
+    (
+        "saw the cleaning bids on the printer, brightside went in at 38k and the other lot at 52k",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "bids on the printer, brightside went in at 38k",
+    ),
+    (
         "Mr Hughes has been suspended, nobody is supposed to know",
         "CONFIDENTIAL",
         "8.9",
@@ -196,6 +211,8 @@ CLEAN = [
     "Online safety talk: what to do if your child is asked to send nudes. Report it to CEOP.",
     "The school will be closed to most pupils on Thursday because of NEU strike action.",
     "Blue tits are nesting in our bird box! Watch live at birdcam.example/bluetits",
+    "We're inviting quotes for the new playground, budget around £20k. Details on our website.",
+    "Our PTA's bid for the £5k lottery grant was successful!",
     "Paper 2 Higher walkthrough 📐 Q1–Q10 video solutions now up. Read every question twice.",
     "Phonics screening check in June: practise alien words at home, e.g. zop and grib.",
     "Y6 SATs reading paper this morning and we are so proud of how they tackled it",

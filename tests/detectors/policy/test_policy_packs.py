@@ -22,6 +22,7 @@ POLICY_TEXT = Path(__file__).resolve().parents[4] / "shared" / "policy" / "socia
 EXPECTED = {
     "confidential": ("8.9", "CONFIDENTIAL"),
     "exam_content": ("8.9", "CONFIDENTIAL"),
+    "tenders": ("8.9", "CONFIDENTIAL"),
     "derogatory": ("8.10", "DEROGATORY"),
     "political": ("8.11", "POLITICAL"),
     "suppliers": ("8.13", "SUPPLIER"),

@@ -21,6 +21,7 @@ FLAGGED = [
     ("alarm code is now 0407, please don't set it off again", "0407"),
     ("lost my lanyard 🙄 PIN is 6612 for the printer if anyone's near", "6612"),
     ("sign in details for the minibus tracker: transport@oak / Bus-Route5", "Bus-Route5"),
+    ("side gate keypad is 4471# now btw, they changed it", "4471#"),
 ]
 
 
@@ -37,6 +38,7 @@ def test_a_credential_with_its_value_is_confidential(text: str, value: str) -> N
 CLEAN = [
     "Reminder: never share your password with anyone, even IT.",
     "The visitor wifi code is on the noticeboard in reception.",
+    "The keypad is broken again, ring the office bell.",
     "Log in to Office365 with your school email to see the new timetable.",
     "wifi is down again in the science block until about 2pm",
     "Passwords must be at least 12 characters from September.",
