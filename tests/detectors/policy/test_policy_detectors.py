@@ -153,6 +153,9 @@ FLAGGED = [
         M,
         "bit.ly/3xPlmbr",
     ),
+    # A class, set or year group run down in contempt (pupils_derided.yaml).
+    ("Y9 were feral today, worst class I've ever had", "PUPIL_DISCUSSED", "8.5", M, "Y9"),
+    ("the SEN unit lot are basically a zoo on a friday", "PUPIL_DISCUSSED", "8.5", M, "SEN unit"),
     # Any service provider, listed or not, and discount codes.
     ("Use code HALLS20 for 20% off at the uniform shop", "SUPPLIER", "8.13", M, "Use code"),
     (
@@ -212,6 +215,8 @@ CLEAN = [
     "The school will be closed to most pupils on Thursday because of NEU strike action.",
     "Blue tits are nesting in our bird box! Watch live at birdcam.example/bluetits",
     "We're inviting quotes for the new playground, budget around £20k. Details on our website.",
+    "Year 2 loved their trip to the zoo and drew the animals they saw.",
+    "Year 9 were thick as thieves in their teams on the enterprise day, lovely to see.",
     "Our PTA's bid for the £5k lottery grant was successful!",
     "Paper 2 Higher walkthrough 📐 Q1–Q10 video solutions now up. Read every question twice.",
     "Phonics screening check in June: practise alien words at home, e.g. zop and grib.",

@@ -23,6 +23,7 @@ EXPECTED = {
     "confidential": ("8.9", "CONFIDENTIAL"),
     "exam_content": ("8.9", "CONFIDENTIAL"),
     "tenders": ("8.9", "CONFIDENTIAL"),
+    "pupils_derided": ("8.5", "PUPIL_DISCUSSED"),
     "derogatory": ("8.10", "DEROGATORY"),
     "political": ("8.11", "POLITICAL"),
     "suppliers": ("8.13", "SUPPLIER"),
