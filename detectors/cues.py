@@ -50,6 +50,7 @@ class Cues(BaseModel):
     child_cues: list[ChildCue] = Field(min_length=1)
     street_pattern: Regex
     former_pupil: Regex
+    adult_celebration: Regex
     specific_child: Regex
     topics: dict[str, Regex] = Field(min_length=1)
     office_words: Regex
@@ -86,6 +87,7 @@ class CompiledCues:
         ]
         self.street = _compile(cues.street_pattern)
         self.former_pupil = _compile(cues.former_pupil)
+        self.adult_celebration = _compile(cues.adult_celebration)
         self.specific_child = _compile(cues.specific_child)
         self.topics = {name: _compile(p) for name, p in cues.topics.items()}
         self.office_words = _compile(cues.office_words)

@@ -156,12 +156,20 @@ class PupilIdentificationDetector:
 
 
 def child_cues(post: PostView) -> list[_Cue]:
-    """Every child cue in the post, plus UPN-like pupil numbers."""
-    return [
+    """Every child cue in the post, plus UPN-like pupil numbers. A birthday that is the post's
+    only cue does not count when the greeting reads as between adults (`adult_celebration`)."""
+    found = [
         _Cue(cue.kind, m.start(), m.end(), cue.link, cue.side)
         for cue in cues().child_cues
         for m in cue.pattern.finditer(post.text)
     ]
+    if (
+        found
+        and all(c.kind == "birthday" for c in found)
+        and cues().adult_celebration.search(post.text) is not None
+    ):
+        return []
+    return found
 
 
 def _candidates(post: PostView, knowledge: AccountKnowledge) -> list[_Candidate]:

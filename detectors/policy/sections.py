@@ -128,6 +128,12 @@ TEAM_THANKS: Final = (
     "own teams (kitchen, site, cleaners) without naming a business, praising or complaining, "
     f"which {Section.SUPPLIERS.cite()} does not restrict. Kept at low severity."
 )
+COLLEAGUE_BIRTHDAY: Final = (
+    "Read as a whole, this post could be about a pupil, but it is a birthday greeting between "
+    'adults (words such as "hun", "cake in the staffroom" or "how old she is", and '
+    f"nothing else that points to a child), which {Section.PUPIL_IDENTITY.cite()} does not "
+    "restrict. Kept at low severity."
+)
 SCHOOL_CONTACT: Final = (
     "Read as a whole, this post could be about personal details or security, but the contact "
     "details it gives sit beside the school's own words (school, office, reception, our "
@@ -340,14 +346,24 @@ def _team_thanks(text: str) -> bool:
     )
 
 
+def _colleague_birthday(text: str) -> bool:
+    """Whether the post is a birthday greeting between adults ("have a lovely day hun x", "cake
+    in the kitchen"): a birthday is its only child cue, and an adult's celebration words are in
+    it."""
+    c = cues()
+    kinds = {cue.kind for cue in c.child_cues if cue.pattern.search(text) is not None}
+    return kinds == {"birthday"} and c.adult_celebration.search(text) is not None
+
+
 # A head's finding is kept at LOW when the post reads as something its section allows (and, for
 # 8.13, names no listed supplier): the school's own contact details, pupils' own democracy,
-# thanks to the school's own teams.
+# thanks to the school's own teams, a colleague's birthday.
 ALLOWED_READINGS: Final[Mapping[Section, tuple[Callable[[str], bool], str]]] = MappingProxyType(
     {
         Section.SECURITY: (_only_school_contact, SCHOOL_CONTACT),
         Section.POLITICAL: (_pupil_democracy, PUPIL_DEMOCRACY),
         Section.SUPPLIERS: (_team_thanks, TEAM_THANKS),
+        Section.PUPIL_IDENTITY: (_colleague_birthday, COLLEAGUE_BIRTHDAY),
     }
 )
 

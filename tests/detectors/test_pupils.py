@@ -65,6 +65,8 @@ IDENTIFIED = [
     ("Jayden in 4B has been chosen for the choir.", "Jayden"),
     ("Congratulations to Amy Lee in class 4B!", "Amy Lee"),
     ("Harvey Cole, form 10r, ran the quiz.", "Harvey Cole"),
+    # adult words do not excuse a birthday with another child cue
+    ("Happy 7th birthday to Ellie in Year 2, have a lovely day hun x", "Ellie"),
     # a former pupil near one name leaves the other names of the sentence to be read
     ("Former pupil Amy Lee came back to watch Year 6's Lily Smith win the final.", "Lily Smith"),
     ("well done lily thompson and oliver bennett in year 2", "lily thompson"),  # listed together
@@ -114,6 +116,9 @@ NOT_A_PUPIL = [
     "Our alumna Dr Nkechi Obi spoke to Year 11 about medicine.",
     # "class of" is not a class called "of"
     "Amy Lee, class of 2019, is back to run the Year 9 careers fair.",
+    # a birthday greeting between adults: the birthday is the only child cue
+    "happy birthday Jean!! 🎂🎉 have a lovely day hun x",
+    "Happy birthday Jackie! 🎂 Cake in the kitchen at 3, don't tell her how old she is 🤫",
 ]
 
 

@@ -21,6 +21,7 @@ from detectors.policy.sections import (
     NOT_CORROBORATED,
     SCHOOL_CONTACT,
     SectionClassifierDetector,
+    _colleague_birthday,
     _pupil_democracy,
     _team_thanks,
     corroborate,
@@ -290,3 +291,17 @@ def test_thanking_the_schools_own_teams_is_not_endorsing_a_business(
     text: str, lowered: bool
 ) -> None:
     assert _team_thanks(text) is lowered
+
+
+@pytest.mark.parametrize(
+    ("text", "lowered"),
+    [
+        ("happy birthday Jean!! 🎂🎉 have a lovely day hun x", True),
+        ("Happy birthday Jackie! Cake in the kitchen at 3, don't tell her how old she is", True),
+        ("Happy birthday Ellie in Year 2! Have a lovely day hun x", False),  # a child cue
+        ("Happy birthday Ellie! Have a lovely day", False),  # nothing says adult
+        ("Drinks at the pub on Friday for the end of term", False),  # no birthday
+    ],
+)
+def test_a_colleagues_birthday_is_not_a_pupil(text: str, lowered: bool) -> None:
+    assert _colleague_birthday(text) is lowered
