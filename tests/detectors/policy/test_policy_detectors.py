@@ -156,6 +156,21 @@ FLAGGED = [
     # A class, set or year group run down in contempt (pupils_derided.yaml).
     ("Y9 were feral today, worst class I've ever had", "PUPIL_DISCUSSED", "8.5", M, "Y9"),
     ("the SEN unit lot are basically a zoo on a friday", "PUPIL_DISCUSSED", "8.5", M, "SEN unit"),
+    # A conflict of interest: a relative's firm quoting for school work, a bonus per sign-up.
+    (
+        "can yous all give gaz's firm a like on fb, he's putting a quote in for the playground",
+        "SUPPLIER",
+        "8.13",
+        M,
+        "gaz's firm",
+    ),
+    (
+        "join my team? school's just signed with them for the gas, I get a bonus per sign up",
+        "SUPPLIER",
+        "8.13",
+        M,
+        "I get a bonus",
+    ),
     # Any service provider, listed or not, and discount codes.
     ("Use code HALLS20 for 20% off at the uniform shop", "SUPPLIER", "8.13", M, "Use code"),
     (
@@ -217,6 +232,7 @@ CLEAN = [
     "We're inviting quotes for the new playground, budget around £20k. Details on our website.",
     "Year 2 loved their trip to the zoo and drew the animals they saw.",
     "Year 9 were thick as thieves in their teams on the enterprise day, lovely to see.",
+    "Our school's business manager is quoting the trip price next week.",
     "Our PTA's bid for the £5k lottery grant was successful!",
     "Paper 2 Higher walkthrough 📐 Q1–Q10 video solutions now up. Read every question twice.",
     "Phonics screening check in June: practise alien words at home, e.g. zop and grib.",

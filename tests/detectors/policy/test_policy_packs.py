@@ -28,6 +28,7 @@ EXPECTED = {
     "political": ("8.11", "POLITICAL"),
     "suppliers": ("8.13", "SUPPLIER"),
     "supplier_services": ("8.13", "SUPPLIER"),
+    "conflict_of_interest": ("8.13", "SUPPLIER"),
     "pornographic": ("8.14", "PORNOGRAPHIC_LINK"),
     "adult_content": ("8.14", "PORNOGRAPHIC_LINK"),
     "offensive": ("8.15", "DISCRIMINATORY"),
