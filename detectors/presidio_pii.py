@@ -184,6 +184,19 @@ POLICY_BY_ENTITY: Final[Mapping[str, PolicyRef]] = MappingProxyType(
     }
 )
 
+# A UK freephone, helpline or public-service number (0800/0808 freephone, 03 public bodies, 116
+# helplines such as Samaritans' 116 123, NHS 111): a published service, never a person's own line.
+PUBLIC_SERVICE_PREFIXES: Final = ("0800", "0808", "0300", "0330", "0333", "0345", "0370", "116")
+PUBLIC_SERVICE_PHONE: Final = PolicyRef(
+    section=Section.DATA_PROTECTION,
+    severity=Severity.LOW,
+    explanation=(
+        "A freephone, helpline or public-service number (0800, 0808, 03 or 116) appears in this "
+        "post: a published service such as Childline or NHS 111, not a person's own line. Section "
+        "8.7 of the Social Media Policy only concerns a person's own number."
+    ),
+)
+
 # The same types, when the wording shows they are the school's own published contact details.
 SCHOOL_OWN: Final[Mapping[str, PolicyRef]] = MappingProxyType(
     {
@@ -341,11 +354,23 @@ class PresidioPiiDetector:
 def policy_ref(result: RecognizerResult, post: PostView) -> PolicyRef:
     """The policy row for a result, lowered for the school's own published contact details."""
     kind = result.entity_type
+    if kind == "PHONE_NUMBER" and _public_service(post.text[result.start : result.end]):
+        return PUBLIC_SERVICE_PHONE
     if kind == "PHONE_NUMBER" and _school_phone(post, result.start, result.end):
         return SCHOOL_OWN[kind]
     if kind == "EMAIL_ADDRESS" and _role_mailbox(post.text[result.start : result.end]):
         return SCHOOL_OWN[kind]
     return POLICY_BY_ENTITY[kind]
+
+
+def _public_service(number: str) -> bool:
+    """A UK freephone, helpline or public-service number (+44 or 0044 read as a leading 0)."""
+    digits = "".join(c for c in number if c.isdigit())
+    for country in ("0044", "44"):
+        if digits.startswith(country):
+            digits = "0" + digits[len(country) :]
+            break
+    return digits.startswith(PUBLIC_SERVICE_PREFIXES) and 6 <= len(digits) <= 11
 
 
 def _school_phone(post: PostView, start: int, end: int) -> bool:

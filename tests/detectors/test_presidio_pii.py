@@ -167,6 +167,10 @@ CONTACT_SEVERITY = [
     # ... unless the post says it is someone's own number
     ("Office shut - if you need me my number is 01632 960111", "PHONE_NUMBER", Severity.MEDIUM),
     ("Ring us, or try her home number 01632 960222", "PHONE_NUMBER", Severity.MEDIUM),
+    # a freephone, helpline or public-service number is a published service, not a person's
+    ("Free, anonymous support from Childline (0800 1111).", "PHONE_NUMBER", Severity.LOW),
+    ("Worried about a child? NSPCC helpline 0808 800 5000", "PHONE_NUMBER", Severity.LOW),
+    ("Council tax queries: 0300 123 4567", "PHONE_NUMBER", Severity.LOW),
     ("Forms to office@stmarys.sch.uk by Friday please", "EMAIL_ADDRESS", Severity.LOW),
     ("Write to head@oakfield.example.com", "EMAIL_ADDRESS", Severity.LOW),
     ("Contact karen.doyle@example.com directly", "EMAIL_ADDRESS", Severity.MEDIUM),
