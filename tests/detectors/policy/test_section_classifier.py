@@ -266,6 +266,9 @@ def test_corroboration(findings: list[Finding], expected: list[str]) -> None:
     [
         ("Year 5 held a mock election for Parliament Week: the Recycling Party won!", True),
         ("School council hustings today, every class voted by secret ballot", True),
+        ("Year 12 debated whether the 1945 Labour government was truly revolutionary", True),
+        ("Our students ran a mock hustings and every party's candidate was invited.", True),
+        ("Year 12 debated the cuts. Vote Labour and end this!", False),  # campaigns
         ("Our mock election was won by Labour, and so should the real one be. Vote Labour!", False),
         ("Mock election in 6B today. So should your parents vote Green? Ours did!", False),
         ("Join our march on Saturday against the cuts", False),  # no pupils' democracy at all
