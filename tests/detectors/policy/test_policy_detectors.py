@@ -156,6 +156,13 @@ FLAGGED = [
     # A class, set or year group run down in contempt (pupils_derided.yaml).
     ("Y9 were feral today, worst class I've ever had", "PUPIL_DISCUSSED", "8.5", M, "Y9"),
     ("the SEN unit lot are basically a zoo on a friday", "PUPIL_DISCUSSED", "8.5", M, "SEN unit"),
+    (
+        "Anyone else have 8Z on a Friday? The worst-behaved set in years.",
+        "PUPIL_DISCUSSED",
+        "8.5",
+        M,
+        "8Z",
+    ),
     # A conflict of interest: a relative's firm quoting for school work, a bonus per sign-up.
     (
         "can yous all give gaz's firm a like on fb, he's putting a quote in for the playground",
@@ -231,6 +238,7 @@ CLEAN = [
     "Blue tits are nesting in our bird box! Watch live at birdcam.example/bluetits",
     "We're inviting quotes for the new playground, budget around £20k. Details on our website.",
     "Year 2 loved their trip to the zoo and drew the animals they saw.",
+    "Parents' evening for 10W starts at 4pm; the feral cats in the car park are not ours.",
     "Year 9 were thick as thieves in their teams on the enterprise day, lovely to see.",
     "Our school's business manager is quoting the trip price next week.",
     "Our PTA's bid for the £5k lottery grant was successful!",
