@@ -4,7 +4,9 @@ A school's passwords and door codes are confidential to it, and staff chats shar
 trip to IT ("staff wifi pw is Lark!2024", "gate code's 5190#"). A finding needs a credential
 word (`PATTERNS["credential"]`), then, in the same line and within a few words, a word that
 assigns a value (`CONTEXT`: is, are, now, ":", "=", "changed to") and a value that reads as a
-secret (`validate_result`): letters mixed with digits or symbols, or a 4-8 digit code. Talking
+secret (`validate_result`): letters mixed with digits or symbols, or a 4-8 digit code; with no
+assigning word, only a value of letters and digits written right after the credential word
+("password Oak!2024"). Talking
 about passwords names no value ("change your password", "the wifi code is on the noticeboard",
 "log in to Office365") and is not flagged. The explanation never repeats the value. A school's
 password or code cites section 8.9; one's own ("my PIN is...", "door code at mine") section 10.
@@ -88,8 +90,17 @@ class SharedCredentialsDetector:
             window = text[match.end() : match.end() + WINDOW_CHARS].split("\n", 1)[0]
             assign = CONTEXT.search(window)
             if assign is None:
-                continue
-            for token in _TOKEN.finditer(window, assign.end()):
+                # "password BFA_Office2024!": no assigning word, so only a value written right
+                # after the credential word counts, and only one that mixes letters with digits
+                # (a bare number there is more often a year, a word with a "?" a question).
+                first = _TOKEN.match(window, 1) if window[:1] == " " else None
+                value = first.group().strip(_STRIP) if first else ""
+                if not (any(c.isdigit() for c in value) and sum(c.isalpha() for c in value) >= 2):
+                    continue
+                tokens = [first]
+            else:
+                tokens = list(_TOKEN.finditer(window, assign.end()))
+            for token in tokens:
                 if self.validate_result(token.group()):
                     pair = _PAIR.match(window, token.end())  # "network / key", "user / password"
                     last = pair.group(1) if pair else token.group()

@@ -67,6 +67,13 @@ FLAGGED = [
         H,
         "paper 2",
     ),
+    (
+        "just seen the A level Latin paper in the exams office. Pro Caelio, the Clodia bit.",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "A level Latin paper",
+    ),
     # Bids compared before the contract is awarded (tenders.yaml, standalone).
     (
         "saw the cleaning bids on the printer, brightside went in at 38k and the other lot at 52k",
@@ -241,6 +248,7 @@ CLEAN = [
     "Parents' evening for 10W starts at 4pm; the feral cats in the car park are not ours.",
     "Year 9 were thick as thieves in their teams on the enterprise day, lovely to see.",
     "Our school's business manager is quoting the trip price next week.",
+    "GCSE English Language paper 1 revision session tonight, past papers on Teams.",
     "Our PTA's bid for the £5k lottery grant was successful!",
     "Paper 2 Higher walkthrough 📐 Q1–Q10 video solutions now up. Read every question twice.",
     "Phonics screening check in June: practise alien words at home, e.g. zop and grib.",

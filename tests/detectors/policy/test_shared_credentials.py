@@ -22,6 +22,10 @@ FLAGGED = [
     ("lost my lanyard 🙄 PIN is 6612 for the printer if anyone's near", "6612"),
     ("sign in details for the minibus tracker: transport@oak / Bus-Route5", "Bus-Route5"),
     ("side gate keypad is 4471# now btw, they changed it", "4471#"),
+    (
+        "SIMS from home: username admin.office, password BFA_Office2024! don't change anything",
+        "BFA_Office2024!",
+    ),
 ]
 
 
@@ -39,6 +43,8 @@ CLEAN = [
     "Reminder: never share your password with anyone, even IT.",
     "The visitor wifi code is on the noticeboard in reception.",
     "The keypad is broken again, ring the office bell.",
+    "Does anyone know the code for the board room photocopier? Not after anything secret",
+    "Password 2024 policy update: twelve characters from January.",
     "Log in to Office365 with your school email to see the new timetable.",
     "wifi is down again in the science block until about 2pm",
     "Passwords must be at least 12 characters from September.",
