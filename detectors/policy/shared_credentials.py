@@ -64,6 +64,11 @@ _NOT_SECRET: Final = re.compile(
 )
 
 
+def _mixed(value: str) -> bool:
+    """Letters (two or more) and digits together: "Oak2024", not "2024" or "photocopier?"."""
+    return any(c.isdigit() for c in value) and sum(c.isalpha() for c in value) >= 2
+
+
 class SharedCredentialsDetector:
     """A password, login or entry code written out with its value."""
 
@@ -94,8 +99,7 @@ class SharedCredentialsDetector:
                 # after the credential word counts, and only one that mixes letters with digits
                 # (a bare number there is more often a year, a word with a "?" a question).
                 first = _TOKEN.match(window, 1) if window[:1] == " " else None
-                value = first.group().strip(_STRIP) if first else ""
-                if not (any(c.isdigit() for c in value) and sum(c.isalpha() for c in value) >= 2):
+                if first is None or not _mixed(first.group().strip(_STRIP)):
                     continue
                 tokens = [first]
             else:
