@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -107,6 +108,11 @@ class CompiledCues:
             for member in group:
                 variants.setdefault(member, set()).update(group - {member})
         self.nicknames = {k: frozenset(v) for k, v in variants.items()}
+
+    def birthday_between_adults(self, kinds: Collection[str], text: str) -> bool:
+        """Whether a birthday is the only child cue (`kinds`: the kinds found in `text`) and the
+        greeting reads as between adults ("have a lovely day hun x", "cake in the kitchen")."""
+        return set(kinds) == {"birthday"} and self.adult_celebration.search(text) is not None
 
 
 def load_cues(path: Path = CUES_FILE) -> Cues:

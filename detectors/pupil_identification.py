@@ -163,11 +163,7 @@ def child_cues(post: PostView) -> list[_Cue]:
         for cue in cues().child_cues
         for m in cue.pattern.finditer(post.text)
     ]
-    if (
-        found
-        and all(c.kind == "birthday" for c in found)
-        and cues().adult_celebration.search(post.text) is not None
-    ):
+    if found and cues().birthday_between_adults({c.kind for c in found}, post.text):
         return []
     return found
 

@@ -352,7 +352,7 @@ def _colleague_birthday(text: str) -> bool:
     it."""
     c = cues()
     kinds = {cue.kind for cue in c.child_cues if cue.pattern.search(text) is not None}
-    return kinds == {"birthday"} and c.adult_celebration.search(text) is not None
+    return c.birthday_between_adults(kinds, text)
 
 
 # A head's finding is kept at LOW when the post reads as something its section allows (and, for
