@@ -6,10 +6,10 @@ word (`PATTERNS["credential"]`), then, in the same line and within a few words, 
 assigns a value (`CONTEXT`: is, are, now, ":", "=", "changed to") and a value that reads as a
 secret (`validate_result`): letters mixed with digits or symbols, or a 4-8 digit code; with no
 assigning word, only a value of letters and digits written right after the credential word
-("password Oak!2024"). Talking
-about passwords names no value ("change your password", "the wifi code is on the noticeboard",
-"log in to Office365") and is not flagged. The explanation never repeats the value. A school's
-password or code cites section 8.9; one's own ("my PIN is...", "door code at mine") section 10.
+("password Oak!2024"). Talking about passwords names no value ("change your password", "the wifi
+code is on the noticeboard", "log in to Office365") and is not flagged. The explanation never
+repeats the value. A school's password or code cites section 8.9; one's own ("my PIN is...",
+"door code at mine") section 10.
 """
 
 from __future__ import annotations
