@@ -34,6 +34,7 @@ _CUE_WORDS: Final = {
     "birthday": "their birthday or date of birth",
     "team": "a team, role or award",
     "pupil": "words that make them a pupil",
+    "photo": "a photo caption",
     "home": "their home",
     "pupil number": "a pupil number",
 }
@@ -193,8 +194,8 @@ def identified_children(
         return {}
     found: dict[tuple[int, int], list[str]] = {}
     for cue in child_cues(post):
-        sentence = post.sentence_of(cue.start)
-        in_sentence = [c for c in candidates if sentence[0] <= c.start < sentence[1]]
+        start, end = _reach(post, post.sentence_of(cue.start))
+        in_sentence = [c for c in candidates if start <= c.start < end]
         before = [c for c in in_sentence if c.end <= cue.start]
         after = [c for c in in_sentence if c.start >= cue.end]
         nearest = []
@@ -207,6 +208,22 @@ def identified_children(
                 found.setdefault((member.start, member.end), []).append(cue.kind)
     _add_repeats(post, candidates, found)
     return found
+
+
+def _reach(post: PostView, sentence: tuple[int, int]) -> tuple[int, int]:
+    """The sentence a cue is read in, carried over into the next one when spaCy split it at a
+    dash or colon rather than a full stop ("our Head Girl for 2025/26 – Chiamaka Eze!")."""
+    start, end = sentence
+    following = [(s, e) for s, e in post.sentences if s >= end]
+    if not following:
+        return start, end
+    gap = post.text[end : following[0][0]].strip()
+    if post.text[start:end].rstrip()[-1:] in _CARRIED or (gap and set(gap) <= _CARRIED):
+        return start, following[0][1]
+    return start, end
+
+
+_CARRIED: Final = frozenset("–—-:")
 
 
 # How many words may stand between a former-pupil phrase and the name it is about: "Former

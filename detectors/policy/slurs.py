@@ -136,7 +136,16 @@ def _key(word: str) -> str:
 
 
 def _quoted(text: str, start: int, end: int) -> bool:
-    """Whether the word sits directly inside quotation marks (or after 'the word')."""
+    """Whether the word sits inside quotation marks: directly ('retard'), or in a short quoted
+    phrase ('that's so gay'), where an apostrophe between letters does not close the quote."""
     before = text[:start].rstrip()[-1:]
     after = text[end:].lstrip()[:1]
-    return bool(before) and before in QUOTES and bool(after) and after in QUOTES
+    if before and before in QUOTES and after and after in QUOTES:
+        return True
+    return any(m.start() < start and end < m.end() for m in _QUOTED_PHRASE.finditer(text))
+
+
+# A quoted phrase of up to 60 characters; an apostrophe inside a word ("that's") is part of it.
+_QUOTED_PHRASE: Final = re.compile(
+    r"(?<!\w)[\"'“‘«`](?:[^\"'“”‘’«»`\n]|(?<=\w)['’](?=\w)){1,60}[\"'”’»`](?!\w)"
+)

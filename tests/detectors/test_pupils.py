@@ -70,6 +70,11 @@ IDENTIFIED = [
     # a former pupil near one name leaves the other names of the sentence to be read
     ("Former pupil Amy Lee came back to watch Year 6's Lily Smith win the final.", "Lily Smith"),
     ("well done lily thompson and oliver bennett in year 2", "lily thompson"),  # listed together
+    # secondary forms, a photo caption, "a boy called", a cue split from the name by a dash
+    ("Callum Price in 10C has made the county squad.", "Callum Price"),
+    ("Year 1 at the pumpkin patch 🎃 Pictured: Ava R. with the biggest one", "Ava R."),
+    ("Lovely story from 3T today: a boy called Reuben taught us Makaton signs.", "Reuben"),
+    ("Introducing our new Head Boy for 2026/27 – Tobias Wright!", "Tobias Wright"),
 ]
 
 
@@ -119,6 +124,11 @@ NOT_A_PUPIL = [
     # a birthday greeting between adults: the birthday is the only child cue
     "happy birthday Jean!! 🎂🎉 have a lovely day hun x",
     "Happy birthday Jackie! 🎂 Cake in the kitchen at 3, don't tell her how old she is 🤫",
+    # a dash carries a cue into the next sentence, but an adult named there is still an adult
+    "Introducing our new Head of Year 9 – Mrs Joanne Reid!",
+    "Pictured: Mr Okafor and our site manager Dave Evans with the new minibus.",
+    # screens and networks, not forms
+    "The film club watched it in 3D and the trailer in 4K!",
 ]
 
 

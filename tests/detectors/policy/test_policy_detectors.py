@@ -170,6 +170,22 @@ FLAGGED = [
         M,
         "8Z",
     ),
+    ("Year 8 are a bunch of morons this term, honestly", "PUPIL_DISCUSSED", "8.5", M, "Year 8"),
+    # Rival bids listed side by side, a sealed paper's question told before the exam.
+    (
+        "Boiler tender came back: Ashford Heating £61k, Warmline £58k, Kent Gas £49k",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "tender came back: Ashford Heating £61k",
+    ),
+    (
+        "Sealed the Bio P2 packs, the six marker is on enzymes, don't tell a soul",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "six marker is on enzymes",
+    ),
     # A conflict of interest: a relative's firm quoting for school work, a bonus per sign-up.
     (
         "can yous all give gaz's firm a like on fb, he's putting a quote in for the playground",
@@ -185,7 +201,29 @@ FLAGGED = [
         M,
         "I get a bonus",
     ),
+    (
+        "I've put my nephew forward for the new CCTV job, give him a like and a good review",
+        "SUPPLIER",
+        "8.13",
+        M,
+        "my nephew",
+    ),
+    (
+        "the rep from the coach firm bidding for our trips sent me a friend request and offered "
+        "me tickets to the match",
+        "SUPPLIER",
+        "8.13",
+        M,
+        "friend request",
+    ),
     # Any service provider, listed or not, and discount codes.
+    (
+        "The supply agency sent nobody again, why do we keep paying them?",
+        "SUPPLIER",
+        "8.13",
+        M,
+        "supply agency",
+    ),
     ("Use code HALLS20 for 20% off at the uniform shop", "SUPPLIER", "8.13", M, "Use code"),
     (
         "The catering company have been shocking this term, cold food every day",
@@ -197,6 +235,23 @@ FLAGGED = [
     ("That new PE teacher is a total retard", "DISCRIMINATORY", "8.15", H, "retard"),
     ("Too many pakis round here", "DISCRIMINATORY", "8.15", H, "pakis"),
     ("Shut up you fucking idiot", "OFFENSIVE", "8.15", H, "fucking idiot"),
+    # Slurs made of innocent words: "gay" as a put-down, "coloured" for a person.
+    ("the laminator is so gay, ate my worksheets again", "DISCRIMINATORY", "8.15", H, "so gay"),
+    (
+        "Does anyone know the coloured man who came to fix the boiler?",
+        "DISCRIMINATORY",
+        "8.15",
+        H,
+        "coloured man",
+    ),
+    # A plan to pose as someone else stands alone (impersonation_plans.yaml).
+    (
+        "shall we text the ref pretending to be his wife and say his tea's ready 😂",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "shall we text the ref pretending to be",
+    ),
     ("Posting as Mrs Jones while she's on leave lol", "IMPERSONATION", "8.16", M, "Posting as"),
     (
         "I'm on his account while he's away, he left it logged in",
@@ -219,6 +274,13 @@ FLAGGED = [
     ("My date of birth is 14/03/1986", "PERSONAL_DETAILS", "10", M, "14/03/1986"),
     ("New address: I live at 42 Elm Grove, pop round", "PERSONAL_DETAILS", "10", M, "42 Elm Grove"),
     ("Sort code 20-45-77 if you want to pay me back", "PERSONAL_DETAILS", "10", H, "20-45-77"),
+    (
+        "lift share anyone? I'm at 27 Bryn Teg, leave at 7.40",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "I'm at 27 Bryn Teg",
+    ),
 ]
 
 # Posts that mention the same words innocently.
@@ -262,6 +324,11 @@ CLEAN = [
     "Our Y5 pen pals live near Twatt in Orkney - yes, it is a real place!",
     "Year 6 did a finger prick blood test in science to find their blood group.",
     "Scunthorpe United's coaches ran a football session for Year 4.",
+    "Our art club made coloured paper lanterns for Diwali.",
+    "Reports of emails pretending to be from our head asking for gift cards: delete them.",
+    "Tomorrow we're going to pretend to be Victorian servants for our history day!",
+    "The boiler tender is now open: quotes to the business manager by 3 March, please.",
+    "The twelve-mark question is worth practising: here's how to structure your answer.",
 ]
 
 
@@ -336,6 +403,7 @@ def test_leaves_innocent_posts_alone(
         'In RE we discussed the history of the word "negro" and why we do not use it.',
         "A pupil was called a paki at break; the incident has been reported.",
         "He wrote 'retard' on the board and it was challenged straight away.",
+        "Staff briefing notes: phrases like 'that's so gay' get logged, every time.",
     ],
 )
 def test_a_slur_discussed_rather_than_used_is_low(

@@ -34,6 +34,7 @@ EXPECTED = {
     "offensive": ("8.15", "DISCRIMINATORY"),
     "obscene": ("8.15", "OFFENSIVE"),
     "impersonation": ("8.16", "IMPERSONATION"),
+    "impersonation_plans": ("8.16", "IMPERSONATION"),
     "staff_details": ("10", "PERSONAL_DETAILS"),
 }
 
