@@ -9,6 +9,7 @@ so the review queue is not flooded with the office's number.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -358,7 +359,10 @@ def policy_ref(result: RecognizerResult, post: PostView) -> PolicyRef:
         return PUBLIC_SERVICE_PHONE
     if kind == "PHONE_NUMBER" and _school_phone(post, result.start, result.end):
         return SCHOOL_OWN[kind]
-    if kind == "EMAIL_ADDRESS" and _role_mailbox(post.text[result.start : result.end]):
+    if kind == "EMAIL_ADDRESS" and (
+        _role_mailbox(post.text[result.start : result.end])
+        or _WORK_EMAIL.search(post.text[slice(*post.sentence_of(result.start))]) is not None
+    ):
         return SCHOOL_OWN[kind]
     return POLICY_BY_ENTITY[kind]
 
@@ -389,6 +393,10 @@ def _school_phone(post: PostView, start: int, end: int) -> bool:
         cues().office_words.search(nearby) is not None
         and cues().personal_number.search(nearby) is None
     )
+
+
+# "my school email is ...": a work address given for work, not a private one.
+_WORK_EMAIL: Final = re.compile(r"(?i)\b(?:my|our|his|her|their)\s+(?:school|work)\s+e-?mail\b")
 
 
 def _role_mailbox(address: str) -> bool:

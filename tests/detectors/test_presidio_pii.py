@@ -174,6 +174,11 @@ CONTACT_SEVERITY = [
     ("Forms to office@stmarys.sch.uk by Friday please", "EMAIL_ADDRESS", Severity.LOW),
     ("Write to head@oakfield.example.com", "EMAIL_ADDRESS", Severity.LOW),
     ("Contact karen.doyle@example.com directly", "EMAIL_ADDRESS", Severity.MEDIUM),
+    # a box office's mailbox, a work address given as one, the number beside "on the website"
+    ("Trouble booking? Email boxoffice@riverside.example.org", "EMAIL_ADDRESS", Severity.LOW),
+    ("My school email is k.doyle@riverside.example.org", "EMAIL_ADDRESS", Severity.LOW),
+    ("Any questions, email me at k.doyle@example.com", "EMAIL_ADDRESS", Severity.MEDIUM),
+    ("Updates on the website or ring 01632 960777.", "PHONE_NUMBER", Severity.LOW),
 ]
 
 

@@ -173,6 +173,13 @@ FLAGGED = [
     ("Year 8 are a bunch of morons this term, honestly", "PUPIL_DISCUSSED", "8.5", M, "Year 8"),
     # Rival bids listed side by side, a sealed paper's question told before the exam.
     (
+        "Listening paper came early, had a peek: Section A is the Vivaldi extract 🤫",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "Listening paper",
+    ),
+    (
         "Boiler tender came back: Ashford Heating £61k, Warmline £58k, Kent Gas £49k",
         "CONFIDENTIAL",
         "8.9",
@@ -275,6 +282,13 @@ FLAGGED = [
     ("New address: I live at 42 Elm Grove, pop round", "PERSONAL_DETAILS", "10", M, "42 Elm Grove"),
     ("Sort code 20-45-77 if you want to pay me back", "PERSONAL_DETAILS", "10", H, "20-45-77"),
     (
+        "New to the boarding team! I live at Hill Top Farm with my husband and three dogs.",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "I live at Hill Top Farm",
+    ),
+    (
         "lift share anyone? I'm at 27 Bryn Teg, leave at 7.40",
         "PERSONAL_DETAILS",
         "10",
@@ -329,6 +343,7 @@ CLEAN = [
     "Tomorrow we're going to pretend to be Victorian servants for our history day!",
     "The boiler tender is now open: quotes to the business manager by 3 March, please.",
     "The twelve-mark question is worth practising: here's how to structure your answer.",
+    "GCSE English Language paper 1 done! The published insert this year was about a storm.",
 ]
 
 
