@@ -179,6 +179,11 @@ CONTACT_SEVERITY = [
     ("My school email is k.doyle@riverside.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("Any questions, email me at k.doyle@example.com", "EMAIL_ADDRESS", Severity.MEDIUM),
     ("Updates on the website or ring 01632 960777.", "PHONE_NUMBER", Severity.LOW),
+    (
+        "Nursery spaces for 2-year-olds: call 01632 960888 to arrange a visit",
+        "PHONE_NUMBER",
+        Severity.LOW,
+    ),
 ]
 
 

@@ -125,6 +125,7 @@ NOT_A_PUPIL = [
     "happy birthday Jean!! 🎂🎉 have a lovely day hun x",
     "Happy birthday Jackie! 🎂 Cake in the kitchen at 3, don't tell her how old she is 🤫",
     "Happy birthday Lorraine!! 🎂 cake in the science kitchen from 3, hide it from the lads",
+    "Happy birthday Denise!! 🎂 cake in the office from 2, she's 30 again apparently",
     # a dash carries a cue into the next sentence, but an adult named there is still an adult
     "Introducing our new Head of Year 9 – Mrs Joanne Reid!",
     "Pictured: Mr Okafor and our site manager Dave Evans with the new minibus.",

@@ -344,6 +344,8 @@ CLEAN = [
     "The boiler tender is now open: quotes to the business manager by 3 March, please.",
     "The twelve-mark question is worth practising: here's how to structure your answer.",
     "GCSE English Language paper 1 done! The published insert this year was about a storm.",
+    "An account claiming to be one of our teachers isn't one of us; we've reported it. If anyone "
+    "messages your child pretending to be staff, screenshot it.",
 ]
 
 
