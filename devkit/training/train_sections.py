@@ -13,7 +13,7 @@ new batch is picked up) except `validation_mixed.jsonl`, which is held out.
 Calibration (Platt scaling: two numbers per head) and thresholds are chosen on scores no head saw
 its own post for. `--thresholds-from oof` (the default, and the shipped model since round 7):
 every training post is scored by heads fitted without its whole batch (leave one batch out), so
-each batch is read as a writer the heads have never met and the ~4,700 clean posts of every batch
+each batch is read as a writer the heads have never met and the ~5,000 clean posts of every batch
 set the thresholds, at `--budget` 0.08; the validation batch (555 posts, ~290 clean) is then a
 check on posts nothing was chosen on. `--thresholds-from validation --budget 0.05`: from the
 validation batch alone (the model shipped before). Four new writers' 480 posts
