@@ -214,12 +214,12 @@ def _reach(post: PostView, sentence: tuple[int, int]) -> tuple[int, int]:
     """The sentence a cue is read in, carried over into the next one when spaCy split it at a
     dash or colon rather than a full stop ("our Head Girl for 2025/26 – Chiamaka Eze!")."""
     start, end = sentence
-    following = [(s, e) for s, e in post.sentences if s >= end]
-    if not following:
+    following = next(((s, e) for s, e in post.sentences if s >= end), None)
+    if following is None:
         return start, end
-    gap = post.text[end : following[0][0]].strip()
+    gap = post.text[end : following[0]].strip()
     if post.text[start:end].rstrip()[-1:] in _CARRIED or (gap and set(gap) <= _CARRIED):
-        return start, following[0][1]
+        return start, following[1]
     return start, end
 
 
