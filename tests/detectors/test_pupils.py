@@ -75,6 +75,8 @@ IDENTIFIED = [
     ("Year 1 at the pumpkin patch 🎃 Pictured: Ava R. with the biggest one", "Ava R."),
     ("Lovely story from 3T today: a boy called Reuben taught us Makaton signs.", "Reuben"),
     ("Introducing our new Head Boy for 2026/27 – Tobias Wright!", "Tobias Wright"),
+    # doing well is a pupil's news, not a colleague's rota
+    ("Freya's doing brilliantly in Year 2, so proud of her reading!", "Freya"),
 ]
 
 
@@ -129,6 +131,10 @@ NOT_A_PUPIL = [
     # a dash carries a cue into the next sentence, but an adult named there is still an adult
     "Introducing our new Head of Year 9 – Mrs Joanne Reid!",
     "Pictured: Mr Okafor and our site manager Dave Evans with the new minibus.",
+    # a colleague's working day in staff chat: the year group is the class they teach
+    "Sasha's doing the Y9 catch-up group on Thursdays from next week.",
+    "Owen's at the first aid training all day so Beth is covering his Year 4 class.",
+    "Marie's got annual reviews Weds and Thurs, no meetings with her please.",
     # screens and networks, not forms
     "The film club watched it in 3D and the trailer in 4K!",
 ]
