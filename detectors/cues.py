@@ -50,6 +50,7 @@ class Cues(BaseModel):
     adult_roles: list[str] = Field(min_length=1)
     child_cues: list[ChildCue] = Field(min_length=1)
     street_pattern: Regex
+    staff_working_day: Regex
     former_pupil: Regex
     adult_celebration: Regex
     specific_child: Regex
@@ -87,6 +88,7 @@ class CompiledCues:
             CompiledCue(c.kind, _compile(c.pattern), c.link, c.side) for c in cues.child_cues
         ]
         self.street = _compile(cues.street_pattern)
+        self.staff_working_day = _compile(cues.staff_working_day)
         self.former_pupil = _compile(cues.former_pupil)
         self.adult_celebration = _compile(cues.adult_celebration)
         self.specific_child = _compile(cues.specific_child)

@@ -191,7 +191,7 @@ def is_adult(post: PostView, start: int, end: int) -> bool:
         return True
     if any(t.lower_ in c.adult_roles and not _pupils_role(post, t.i) for t in before[-2:]):
         return True
-    if _STAFF_DOING.match(post.text, end):
+    if c.staff_working_day.match(post.text, end):
         return True
     j = post.token_at(end)
     after = post.doc[j : j + 5]
@@ -201,20 +201,6 @@ def is_adult(post: PostView, start: int, end: int) -> bool:
     return False
 
 
-# "Nicola's doing the Y7 nurture group", "Priya's at the SaLT training", "Gemma's got EHCP
-# reviews": a colleague's working day, told in staff chat; the year group beside it is the class
-# they teach, not theirs.
-_STAFF_DOING: Final = re.compile(
-    r"(?:['’]s|\s+is|\s+was|\s+will\s+be|\s+has)\s+(?:"
-    r"(?:doing|covering|taking|running|teaching)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
-    r"(?:[\w-]+\s+){0,2}(?:group|groups|lesson|lessons|cover|duty|class|classes|session|sessions|"
-    r"register|intervention|interventions|ppa)|"
-    r"on\s+(?:duty|gate|break\s+duty|lunch\s+duty|training|a\s+course|ppa|leave|the\s+gate)|"
-    r"off\s+(?:sick|on\s+a\s+course)|"
-    r"got\s+(?:[\w-]+\s+){0,2}(?:reviews|meetings|training|a\s+course|ppa|observations|a\s+meeting)|"
-    r"at\s+(?:the|a)\s+(?:[\w-]+\s+){0,2}(?:training|course|conference|meeting))\b",
-    re.IGNORECASE,
-)
 _PUPIL_AFTER: Final = frozenset({"boy", "boys", "girl", "girls"})  # "head girl Kira Patel"
 _PUPIL_BEFORE: Final = frozenset({"student", "students", "pupil", "pupils", "junior", "youth"})
 
