@@ -54,6 +54,7 @@ class Cues(BaseModel):
     former_pupil: Regex
     adult_celebration: Regex
     specific_child: Regex
+    described_child: Regex
     topics: dict[str, Regex] = Field(min_length=1)
     office_words: Regex
     personal_number: Regex
@@ -92,6 +93,7 @@ class CompiledCues:
         self.former_pupil = _compile(cues.former_pupil)
         self.adult_celebration = _compile(cues.adult_celebration)
         self.specific_child = _compile(cues.specific_child)
+        self.described_child = _compile(cues.described_child)
         self.topics = {name: _compile(p) for name, p in cues.topics.items()}
         self.office_words = _compile(cues.office_words)
         self.personal_number = _compile(cues.personal_number)

@@ -362,6 +362,7 @@ def policy_ref(result: RecognizerResult, post: PostView) -> PolicyRef:
     if kind == "EMAIL_ADDRESS" and (
         _role_mailbox(post.text[result.start : result.end])
         or _WORK_EMAIL.search(post.text[slice(*post.sentence_of(result.start))]) is not None
+        or _work_address_offered(post, result.start, result.end)
     ):
         return SCHOOL_OWN[kind]
     return POLICY_BY_ENTITY[kind]
@@ -397,6 +398,24 @@ def _school_phone(post: PostView, start: int, end: int) -> bool:
 
 # "my school email is ...": a work address given for work, not a private one.
 _WORK_EMAIL: Final = re.compile(r"(?i)\b(?:my|our|his|her|their)\s+(?:school|work)\s+e-?mail\b")
+
+
+# "drop me a line on j.tregenza@porthgwyn-academy.org.uk": a member of staff offering their own
+# work address at the school's domain, for work.
+_OFFERED: Final = re.compile(
+    r"(?i)\b(?:(?:drop|send|ping)\s+me\s+(?:a\s+line|an?\s+e-?mail|a\s+message|a\s+note)"
+    r"|e-?mail\s+me|contact\s+me|get\s+in\s+touch\s+with\s+me|reach\s+me)\b"
+)
+_SCHOOL_DOMAIN: Final = re.compile(
+    r"(?i)@(?:[\w-]+\.)*(?:[\w-]*(?:school|academy|college|primary|trust|federation|"
+    r"infants?|juniors?|nursery|high)[\w-]*\.|[\w-]+\.sch\.uk$|[\w-]+\.ac\.uk$)"
+)
+
+
+def _work_address_offered(post: PostView, start: int, end: int) -> bool:
+    address = post.text[start:end]
+    sentence = post.text[slice(*post.sentence_of(start))]
+    return _SCHOOL_DOMAIN.search(address) is not None and _OFFERED.search(sentence) is not None
 
 
 def _role_mailbox(address: str) -> bool:

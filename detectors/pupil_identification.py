@@ -74,6 +74,12 @@ HOME_EXPLANATION: Final = (
     "A street or postcode is given beside a pupil and their home. Section 8.4 of the Social "
     "Media Policy forbids posting anything that links a pupil to their home: remove it."
 )
+DESCRIBED_EXPLANATION: Final = (
+    "This post singles out one child without naming them (a year group or class with a "
+    "description, or a family name), which staff and parents can link to the pupil. Section 8.4 "
+    "of the Social Media Policy forbids posting anything that could be linked to a pupil: remove "
+    "the description."
+)
 HANDLE_EXPLANATION: Final = (
     "This post tags the social media account of a pupil of the school. Section 8.4 of the Social "
     "Media Policy forbids linking a pupil to the school's posts (and section 8.2 forbids pupils "
@@ -114,8 +120,19 @@ class PupilIdentificationDetector:
                     Severity.HIGH if said else Severity.MEDIUM,
                 )
             )
-        if identified or roster_hits:
-            found.extend(self._homes(post, [*identified, *roster_hits]))
+        described = [
+            (m.start(), m.end())
+            for m in cues().described_child.finditer(text)
+            if not any(m.start() < e and s < m.end() for s, e in identified)
+        ]
+        for start, end in described[:1]:  # one line per post: the first description says it
+            found.append(
+                self._finding(
+                    "PUPIL_DESCRIBED", start, end, 0.6, DESCRIBED_EXPLANATION, Severity.MEDIUM
+                )
+            )
+        if identified or roster_hits or described:
+            found.extend(self._homes(post, [*identified, *roster_hits, *described]))
         found.extend(self._handles(post, knowledge))
         return found
 
@@ -131,13 +148,16 @@ class PupilIdentificationDetector:
         return Finding(type_, start, end, score, SECTION, severity, why, DETECTOR_NAME)
 
     def _homes(self, post: PostView, children: list[tuple[int, int]]) -> list[Finding]:
-        """Streets in a sentence that names a child and says it is their home."""
+        """Streets in a sentence that (with the one before it: spaCy splits at a dash) names a
+        child and says it is their home."""
         out = []
         home = [c.pattern for c in cues().child_cues if c.kind == "home"]
         for m in cues().street.finditer(post.text):
             if any(m.start() < c[1] and c[0] < m.end() for c in children):
                 continue  # "Noah Green" is a child, not a street
             s, e = post.sentence_of(m.start())
+            if s > 0:
+                s = post.sentence_of(s - 1)[0]
             sentence = post.text[s:e]
             if any(h.search(sentence) for h in home) and any(s <= c[0] < e for c in children):
                 out.append(self._finding("PUPIL_HOME", m.start(), m.end(), 0.8, HOME_EXPLANATION))

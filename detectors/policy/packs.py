@@ -138,6 +138,12 @@ class RulePack(_PackBase):
 
     kind: Literal["rules"]
     rules: list[Rule] = Field(min_length=1)
+    innocent_phrases: Terms = Field(
+        description='phrases in which a trigger word is innocent ("thick as thieves"): '
+        "blanked out before the section classifier reads the post"
+    )
+
+    _innocent = field_validator("innocent_phrases")(_clean_terms)
 
     @field_validator("rules")
     @classmethod

@@ -36,7 +36,7 @@ from detectors.cues import cues
 from detectors.encoder import SentenceEncoder, load_encoder
 from detectors.features import PostFeatures
 from detectors.policy.matching import compile_terms, finditer
-from detectors.policy.packs import OffensivePack, PackSet, SupplierPack
+from detectors.policy.packs import OffensivePack, PackSet, RulePack, SupplierPack
 from detectors.policy.textmodel import Score, TextModel
 
 DETECTOR_NAME: Final = "classifier:sections"
@@ -101,6 +101,7 @@ SECTION_HEADS: Final = tuple(HEADS)
 CORROBORATED: Final = MappingProxyType(
     {
         ("pupils", "PUPIL_IDENTIFIED"): Severity.HIGH,
+        ("pupils", "PUPIL_DESCRIBED"): Severity.HIGH,
         ("pupils_discussed", "PUPIL_DISCUSSED"): Severity.HIGH,
         ("policy:confidential", "CONFIDENTIAL"): Severity.HIGH,
         ("policy:derogatory", "DEROGATORY"): Severity.HIGH,
@@ -185,6 +186,17 @@ def _without_repeats(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.detector != DETECTOR_NAME or f.section not in cited]
 
 
+def _innocent_idioms(packs: PackSet) -> list[str]:
+    """Every rule pack's `innocent_phrases` ("thick as thieves", "ugly duckling"): blanked out
+    like a slur's `not_in`, so the heads do not read an idiom's word as an insult."""
+    return [
+        p
+        for pack in packs.packs.values()
+        if isinstance(pack, RulePack)
+        for p in pack.innocent_phrases
+    ]
+
+
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_PATH) -> TextModel:
     """The section heads, loaded once per process."""
@@ -224,7 +236,9 @@ class SectionClassifierDetector:
         self._supplier_names = compile_terms(list(self._suppliers))
         offensive = packs.packs.get("offensive")
         innocent = offensive.slurs if isinstance(offensive, OffensivePack) else []
-        self._innocent = compile_terms([p for slur in innocent for p in slur.not_in])
+        self._innocent = compile_terms(
+            [p for slur in innocent for p in slur.not_in] + _innocent_idioms(packs)
+        )
         groups = offensive.protected_groups if isinstance(offensive, OffensivePack) else []
         self._groups = compile_terms(groups)
 

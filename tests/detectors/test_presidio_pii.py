@@ -184,6 +184,27 @@ CONTACT_SEVERITY = [
         "PHONE_NUMBER",
         Severity.LOW,
     ),
+    # a member of staff offering their own address at the school's domain, for work
+    (
+        "Y10 parents: questions about the trip? Drop me a line on "
+        "j.tregenza@porthgwyn-academy.org.uk",
+        "EMAIL_ADDRESS",
+        Severity.LOW,
+    ),
+    ("Any questions, drop me a line on jo.tregenza@gmail.com", "EMAIL_ADDRESS", Severity.MEDIUM),
+    ("Drop me a line at k.doyle@stmarys.sch.uk", "EMAIL_ADDRESS", Severity.LOW),
+    # the line parents ring, its menu option, the team asked for
+    (
+        "If your child is unwell please call 01736 790200 (option 1) before 8.45am",
+        "PHONE_NUMBER",
+        Severity.LOW,
+    ),
+    (
+        "Any concern about a child's safety? Call 0116 255 8810 and ask for the safeguarding team.",
+        "PHONE_NUMBER",
+        Severity.LOW,
+    ),
+    ("If you find my dog please call 07700 900555", "PHONE_NUMBER", Severity.MEDIUM),
 ]
 
 

@@ -157,6 +157,56 @@ def test_a_pupils_street_is_their_home(stack: DetectorStack) -> None:
     )
 
 
+# --- one child singled out without a name "could in any way be linked to a pupil" (8.4) --------
+
+DESCRIBED = [
+    (
+        "the little one in Reception with the egg allergy had another reaction",
+        "the little one in Reception",
+    ),
+    ("Don't mention the Y10 girl who's pregnant to anyone else", "the Y10 girl"),
+    ("The Syrian brothers in Y7 were fighting again at lunch", "The Syrian brothers in Y7"),
+    ("Apparently the new lad starting in Class 3 is Polish", "the new lad starting in Class 3"),
+    ("Y5 girl who sits by the window is cutting again", "Y5 girl who"),
+    ("EHCP meeting for the Nicholson boy moved to Thurs 2pm", "the Nicholson boy"),
+    (
+        "It belongs to our littlest Reception girl who lives out at Stangend",
+        "our littlest Reception girl",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "span"), DESCRIBED)
+def test_a_child_singled_out_without_a_name_is_described(
+    stack: DetectorStack, text: str, span: str
+) -> None:
+    found = [f for f in stack.detect(text) if f.type == "PUPIL_DESCRIBED"]
+    assert [text[f.start : f.end] for f in found] == [span]
+    assert found[0].section == "8.4"
+
+
+NOT_DESCRIBED = [
+    "Well done to the Y10 girls who won the county netball final!",
+    "FYI a Y10 girl has been referred, DSL aware.",
+    "Year 6 were brilliant on the residential.",
+    "The Year 6 boys' football team play on Saturday.",
+    "Every child in Reception gets a free book this week.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_DESCRIBED)
+def test_groups_and_an_indefinite_child_are_not_described(stack: DetectorStack, text: str) -> None:
+    assert "PUPIL_DESCRIBED" not in {f.type for f in stack.detect(text)}
+
+
+def test_a_described_childs_new_address_is_their_home(stack: DetectorStack) -> None:
+    text = (
+        "The Tigrinya twins in Y7 – their address on SIMS is wrong, they've moved to 14 Melbourne "
+        "Rd flat 2. Can someone tell the office?"
+    )
+    assert ("PUPIL_HOME", "Melbourne Rd") in _found(stack, text)
+
+
 def test_a_pupil_number_is_high(stack: DetectorStack) -> None:
     text = "Lost: a reading record, UPN W301001234567, please return it"
     (found,) = [f for f in stack.detect(text) if f.type == "UK_UPN"]

@@ -295,6 +295,23 @@ FLAGGED = [
         M,
         "I'm at 27 Bryn Teg",
     ),
+    # an age reached, then the date; an address in a sign-off to be dropped round to
+    (
+        "I turned 50 on Tuesday (8th March 1975 - yes, a Pisces) and the children threw me an "
+        "assembly.",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "8th March 1975",
+    ),
+    (
+        "Found a purple coat at the fun run? Please drop it round to me - Sue, 6 Low Row, "
+        "Ullthwaite",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "6 Low Row",
+    ),
 ]
 
 # Posts that mention the same words innocently.
@@ -346,6 +363,8 @@ CLEAN = [
     "GCSE English Language paper 1 done! The published insert this year was about a storm.",
     "An account claiming to be one of our teachers isn't one of us; we've reported it. If anyone "
     "messages your child pretending to be staff, screenshot it.",
+    "Someone has set up a fake account pretending to be our school. Our ONLY Instagram is "
+    "@highfieldsgateacademy - please report and block any others.",
 ]
 
 
