@@ -173,6 +173,9 @@ DESCRIBED = [
         "It belongs to our littlest Reception girl who lives out at Stangend",
         "our littlest Reception girl",
     ),
+    ("That kid whose mum runs the Greyhound was in the office again", "That kid whose"),
+    ("Just had the lad in 11 with the broken arm in the access room", "the lad in 11 with"),
+    ("The new Y7 with the hearing aids keeps turning up in the IT office", "The new Y7 with"),
 ]
 
 
@@ -205,6 +208,15 @@ def test_a_described_childs_new_address_is_their_home(stack: DetectorStack) -> N
         "Rd flat 2. Can someone tell the office?"
     )
     assert ("PUPIL_HOME", "Melbourne Rd") in _found(stack, text)
+
+
+def test_an_age_in_brackets_after_a_name_is_a_child_cue(stack: DetectorStack) -> None:
+    text = "Things EAL kids say: today Matas (6) told me his dad works nights"
+    found = [f for f in stack.detect(text) if f.type == "PUPIL_IDENTIFIED"]
+    assert [text[f.start : f.end] for f in found] == ["Matas"]
+    assert found[0].severity.rank >= Severity.MEDIUM.rank
+    room = [f for f in stack.detect("Room (6) is the library.") if f.type == "PUPIL_IDENTIFIED"]
+    assert all(f.severity is Severity.LOW for f in room)
 
 
 def test_a_pupil_number_is_high(stack: DetectorStack) -> None:

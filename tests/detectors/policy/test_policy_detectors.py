@@ -312,6 +312,22 @@ FLAGGED = [
         M,
         "6 Low Row",
     ),
+    (
+        "Child protection conference next week for one of my Y3s. Social care want school to say "
+        "mum's coping.",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "Child protection conference",
+    ),
+    (
+        "Papers for tomorrow's Eng Lang are safely in the safe. Little hint for our candidates: "
+        "revise your persuasive writing",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "Little hint",
+    ),
 ]
 
 # Posts that mention the same words innocently.
@@ -365,6 +381,8 @@ CLEAN = [
     "messages your child pretending to be staff, screenshot it.",
     "Someone has set up a fake account pretending to be our school. Our ONLY Instagram is "
     "@highfieldsgateacademy - please report and block any others.",
+    "A little hint for tomorrow's paper: get a good night's sleep and bring two black pens!",
+    "Our DSL spoke at the national safeguarding conference on child protection plans.",
 ]
 
 
