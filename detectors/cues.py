@@ -64,6 +64,7 @@ class Cues(BaseModel):
     pupil_democracy: Regex
     campaign_words: Regex
     team_thanks: Regex
+    impersonation_warning: Regex
     business_named: Regex
     verdict_words: Regex
     role_mailboxes: list[str]
@@ -103,6 +104,7 @@ class CompiledCues:
         self.pupil_democracy = _compile(cues.pupil_democracy)
         self.campaign_words = _compile(cues.campaign_words)
         self.team_thanks = _compile(cues.team_thanks)
+        self.impersonation_warning = _compile(cues.impersonation_warning)
         self.business_named = _compile(cues.business_named)
         self.verdict_words = _compile(cues.verdict_words)
         self.role_mailboxes = frozenset(m.lower() for m in cues.role_mailboxes)

@@ -76,7 +76,8 @@ HOME_EXPLANATION: Final = (
 )
 DESCRIBED_EXPLANATION: Final = (
     "This post singles out one child without naming them (a year group or class with a "
-    "description, or a family name), which staff and parents can link to the pupil. Section 8.4 "
+    'description, a family name, "the pupil concerned" in an incident, or a parent named '
+    "about their child), which staff and parents can link to the pupil. Section 8.4 "
     "of the Social Media Policy forbids posting anything that could be linked to a pupil: remove "
     "the description."
 )

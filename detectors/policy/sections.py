@@ -142,6 +142,12 @@ SCHOOL_CONTACT: Final = (
     "the school's published details, which section 10 of the Social Media Policy does not "
     "restrict. Kept at low severity."
 )
+IMPERSONATION_WARNING: Final = (
+    "Read as a whole, this post could be about impersonation, but it warns readers about an "
+    "account pretending to be the school or its staff (it is not ours, it has been reported, "
+    "block it) and impersonates no one: warning about impersonation is what "
+    f"{Section.IMPERSONATION.cite()} wants. Kept at low severity."
+)
 NOT_CORROBORATED: Final = (
     " Read as a whole, the post did not look like a breach of this section, so this is kept at "
     "low severity."
@@ -360,6 +366,11 @@ def _team_thanks(text: str) -> bool:
     )
 
 
+def _impersonation_warning(text: str) -> bool:
+    """Whether the post warns about an account pretending to be the school or its staff."""
+    return cues().impersonation_warning.search(text) is not None
+
+
 def _colleague_birthday(text: str) -> bool:
     """Whether the post is a birthday greeting between adults ("have a lovely day hun x", "cake
     in the kitchen"): a birthday is its only child cue, and an adult's celebration words are in
@@ -371,13 +382,14 @@ def _colleague_birthday(text: str) -> bool:
 
 # A head's finding is kept at LOW when the post reads as something its section allows (and, for
 # 8.13, names no listed supplier): the school's own contact details, pupils' own democracy,
-# thanks to the school's own teams, a colleague's birthday.
+# thanks to the school's own teams, a colleague's birthday, a warning about a fake account.
 ALLOWED_READINGS: Final[Mapping[Section, tuple[Callable[[str], bool], str]]] = MappingProxyType(
     {
         Section.SECURITY: (_only_school_contact, SCHOOL_CONTACT),
         Section.POLITICAL: (_pupil_democracy, PUPIL_DEMOCRACY),
         Section.SUPPLIERS: (_team_thanks, TEAM_THANKS),
         Section.PUPIL_IDENTITY: (_colleague_birthday, COLLEAGUE_BIRTHDAY),
+        Section.IMPERSONATION: (_impersonation_warning, IMPERSONATION_WARNING),
     }
 )
 

@@ -205,6 +205,9 @@ CONTACT_SEVERITY = [
         Severity.LOW,
     ),
     ("If you find my dog please call 07700 900555", "PHONE_NUMBER", Severity.MEDIUM),
+    ("Community bookings evenings and weekends, call 0114 296 4470.", "PHONE_NUMBER", Severity.LOW),
+    ("Our safeguarding team can be contacted on 0114 296 4455.", "PHONE_NUMBER", Severity.LOW),
+    ("Open as normal despite the snow. Club phone: 01669 640213", "PHONE_NUMBER", Severity.LOW),
 ]
 
 

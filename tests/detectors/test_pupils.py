@@ -176,6 +176,15 @@ DESCRIBED = [
     ("That kid whose mum runs the Greyhound was in the office again", "That kid whose"),
     ("Just had the lad in 11 with the broken arm in the access room", "the lad in 11 with"),
     ("The new Y7 with the hearing aids keeps turning up in the IT office", "The new Y7 with"),
+    ("Keep an eye on the youngest in Reception, same clothes 3 days", "the youngest in Reception"),
+    ("we had one in 6H who was a girl on Monday and a boy by Friday", "one in 6H who"),
+    ("Half of Y3 screaming and the lad with ADHD climbed the fence", "the lad with ADHD"),
+    ("Lad from the top farm at Hindhope must be back on his tablets", "Lad from the top farm"),
+    ("We can confirm the pupil concerned has been excluded for five days.", "the pupil concerned"),
+    (
+        "Mrs Dobson, perhaps if your son was in school more he would not be behind.",
+        "Mrs Dobson, perhaps if your son",
+    ),
 ]
 
 
@@ -194,6 +203,8 @@ NOT_DESCRIBED = [
     "Year 6 were brilliant on the residential.",
     "The Year 6 boys' football team play on Saturday.",
     "Every child in Reception gets a free book this week.",
+    "Well done to the girl with the loudest cheer on sports day!",
+    "Your child will need a named coat for the trip.",
 ]
 
 

@@ -328,6 +328,57 @@ FLAGGED = [
         H,
         "Little hint",
     ),
+    # a pornographic link tied to a colleague is a derogatory remark too
+    (
+        "lol someone sent me this, Kev you've got a twin pornhub.com/view_video.php?viewkey=ph5e8a",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "pornhub.com",
+    ),
+    ("told you he was a bender, you owe me a tenner", "DISCRIMINATORY", "8.15", H, "bender"),
+    (
+        "PTA quiz made 6k!! Jewish money innit (I'm allowed to say it)",
+        "DISCRIMINATORY",
+        "8.15",
+        H,
+        "Jewish money",
+    ),
+    (
+        "Turned 50 on Saturday (3rd March 1974 - yes, I know!) and spent it walking",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "3rd March 1974",
+    ),
+    (
+        "Personal news: we've finally moved, to 8 Oakfield Close in Mill Hill. A garden at last!",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "8 Oakfield Close",
+    ),
+    (
+        "Confidential bit at governors last night, they're not renewing Dougie's contract.",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "not renewing",
+    ),
+    (
+        "Tyler M in 12PS3 is NOT to be released to his dad, there's a court order now.",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "court order",
+    ),
+    (
+        "someone's left the live Y13 psych Paper 1 on the photocopier. section C is relationships",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "Paper 1",
+    ),
 ]
 
 # Posts that mention the same words innocently.
@@ -383,6 +434,12 @@ CLEAN = [
     "@highfieldsgateacademy - please report and block any others.",
     "A little hint for tomorrow's paper: get a good night's sleep and bring two black pens!",
     "Our DSL spoke at the national safeguarding conference on child protection plans.",
+    "Went on a bender after the Christmas do, never again.",
+    "Paper 1 revision: section A is always the unseen poem, so practise one a week.",
+    "A lesson on the Suffragettes turned into a massive debate about whether 16 year olds should "
+    "vote. I kept my own views out of it.",
+    "Someone's set up an insta pretending to be us. It's NOT ours, I've reported it. Please tell "
+    "parents.",
 ]
 
 
@@ -440,6 +497,14 @@ def test_packs_leave_alone_what_the_classifier_still_flags(
 def with_classifier(packs: PackSet) -> list:
     """Every policy detector as the stack runs them: packs and the section classifier."""
     return policy_detectors(packs=packs)
+
+
+def test_an_online_safety_warning_naming_a_site_mocks_no_colleague(
+    detectors: list, artifacts_for: Callable[[str], NlpArtifacts]
+) -> None:
+    text = "Parents: sites like pornhub.com are one click away. Set up parental controls tonight."
+    found = _run(detectors, text, artifacts_for(text))
+    assert "DEROGATORY" not in {f.type for f in found}
 
 
 @pytest.mark.parametrize("text", CLEAN)

@@ -35,6 +35,7 @@ EXPECTED = {
     "obscene": ("8.15", "OFFENSIVE"),
     "impersonation": ("8.16", "IMPERSONATION"),
     "impersonation_plans": ("8.16", "IMPERSONATION"),
+    "porn_mockery": ("8.10", "DEROGATORY"),
     "staff_details": ("10", "PERSONAL_DETAILS"),
 }
 
