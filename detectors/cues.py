@@ -65,6 +65,7 @@ class Cues(BaseModel):
     campaign_words: Regex
     team_thanks: Regex
     impersonation_warning: Regex
+    adult_news_with_consent: Regex
     business_named: Regex
     verdict_words: Regex
     role_mailboxes: list[str]
@@ -105,6 +106,7 @@ class CompiledCues:
         self.campaign_words = _compile(cues.campaign_words)
         self.team_thanks = _compile(cues.team_thanks)
         self.impersonation_warning = _compile(cues.impersonation_warning)
+        self.adult_news_with_consent = re.compile(cues.adult_news_with_consent, re.DOTALL)
         self.business_named = _compile(cues.business_named)
         self.verdict_words = _compile(cues.verdict_words)
         self.role_mailboxes = frozenset(m.lower() for m in cues.role_mailboxes)

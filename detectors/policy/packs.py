@@ -248,6 +248,9 @@ class OffensivePack(_PackBase):
     window: int = Field(default=15, ge=1, le=_MAX_WINDOW)
     mention_severity: Severity = Severity.LOW
     mention_explanation: str = Field(min_length=20)
+    aimed_explanation: str = Field(
+        min_length=20, description="a used slur aimed at someone: the second, section 8.10 line"
+    )
     offensive_threshold: float = Field(default=0.5, gt=0, lt=1)
     offensive_medium_threshold: float = Field(default=0.7, gt=0, le=1)
     offensive_high_threshold: float = Field(default=0.9, gt=0, le=1)
@@ -281,6 +284,7 @@ class OffensivePack(_PackBase):
     def _explanations(self) -> list[tuple[str, str]]:
         return super()._explanations() + [
             ("mention_explanation", self.mention_explanation),
+            ("aimed_explanation", self.aimed_explanation),
             ("offensive_explanation", self.offensive_explanation),
             ("hate_explanation", self.hate_explanation),
         ]

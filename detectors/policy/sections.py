@@ -132,8 +132,8 @@ TEAM_THANKS: Final = (
 COLLEAGUE_BIRTHDAY: Final = (
     "Read as a whole, this post could be about a pupil, but it is a birthday greeting between "
     'adults (words such as "hun", "cake in the staffroom" or "how old she is", and '
-    f"nothing else that points to a child), which {Section.PUPIL_IDENTITY.cite()} does not "
-    "restrict. Kept at low severity."
+    "nothing else that points to a child) or a colleague's news shared with their consent, "
+    f"which {Section.PUPIL_IDENTITY.cite()} does not restrict. Kept at low severity."
 )
 SCHOOL_CONTACT: Final = (
     "Read as a whole, this post could be about personal details or security, but the contact "
@@ -374,10 +374,13 @@ def _impersonation_warning(text: str) -> bool:
 def _colleague_birthday(text: str) -> bool:
     """Whether the post is a birthday greeting between adults ("have a lovely day hun x", "cake
     in the kitchen"): a birthday is its only child cue, and an adult's celebration words are in
-    it."""
+    it; or staff news told with the colleague's consent ("Mrs Nowak is expecting! Shared with her
+    blessing")."""
     c = cues()
     kinds = {cue.kind for cue in c.child_cues if cue.pattern.search(text) is not None}
-    return c.birthday_between_adults(kinds, text)
+    return (
+        c.birthday_between_adults(kinds, text) or c.adult_news_with_consent.search(text) is not None
+    )
 
 
 # A head's finding is kept at LOW when the post reads as something its section allows (and, for

@@ -1,10 +1,13 @@
 """Section 8.15: slurs, told apart from mentions of them (packs/offensive.yaml).
 
-A slur that is used is high severity. One that is talked about (in quotation marks, or near a
-cue such as a lesson, "the word", "was called", a reported incident) is kept at the pack's
-mention severity with its own explanation: a Headteacher still sees it, but it is not presented
-as abuse. The explanation names the kind of slur, never the word. A slur spelt to dodge a filter
-("r3tard", "tr*nnies") is read back letter by letter and judged the same way.
+A slur that is used is high severity; used as an insult aimed at someone ("the retard from the
+resources office", "Miss L is a proper spastic", "you absolute spastic") it is also a
+derogatory remark about a person (section 8.10), a second finding. One that is talked about
+(in quotation marks, or near a cue such as a lesson, "the word", "was called", a reported
+incident) is kept at the pack's mention severity with its own explanation: a Headteacher still
+sees it, but it is not presented as abuse. The explanation names the kind of slur, never the
+word. A slur spelt to dodge a filter ("r3tard", "tr*nnies") is read back letter by letter and
+judged the same way.
 """
 
 from __future__ import annotations
@@ -14,12 +17,27 @@ from typing import Final
 
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from core.findings import Finding
+from core.findings import Finding, Severity
+from core.sections import Section
 from detectors.policy.matching import Tokens, compile_terms, finditer, found_in
 from detectors.policy.packs import OffensivePack, PackError, PackSet
 
 DETECTOR_NAME: Final = "policy:slurs"
 QUOTES: Final = "\"'“”‘’«»`"
+
+# Just before a used slur, the words that aim it at a person: "you (absolute) X", "(he's) such a
+# X" (not "I'm such a X"), "is a proper X", "which X scheduled", "Proper X" opening a sentence.
+# Not "is so gay" (a thing), "the X shop", "the Xs": those are 8.15 only.
+_AIMED_BEFORE: Final = re.compile(
+    r"(?i)(?:\byou(?:\s+(?:absolute|total|complete|utter|bloody|fucking|massive|little))?"
+    r"|(?<!i'm )(?<!i am )(?<!im )\bsuch\s+an?"
+    r"|\b(?:is|was|he's|she's|hes|shes|he\s+is|she\s+is)\s+an?"
+    r"(?:\s+(?:proper|total|complete|absolute|right|massive|bit\s+of\s+an?))?|\bwhich"
+    r"|^\s*proper|[.!?]\s*proper)\s+$"
+)
+# "the X from the resources office", "the X who ...": one person (the slur not a plural).
+_THE_ONE_BEFORE: Final = re.compile(r"(?i)\bthe\s+$")
+_THE_ONE_AFTER: Final = re.compile(r"(?i)^\s+(?:from|in|on|at|who|that)\b")
 
 _CATEGORY_WORDS: Final = {
     "race": "race or ethnicity",
@@ -77,6 +95,14 @@ class SlurDetector:
             else:
                 severity, score = self.pack.severity, 0.9
                 explanation = f"{self.pack.explanation} (The word targets {about}.)"
+                before, after = text[max(0, start - 40) : start], text[end : end + 12]
+                the_one = (
+                    _THE_ONE_BEFORE.search(before) is not None
+                    and _THE_ONE_AFTER.search(after) is not None
+                    and not word.lower().endswith("s")
+                )
+                if the_one or _AIMED_BEFORE.search(before):
+                    findings.append(self._aimed(start, end))
             findings.append(
                 Finding(
                     type=self.pack.type,
@@ -90,6 +116,18 @@ class SlurDetector:
                 )
             )
         return findings
+
+    def _aimed(self, start: int, end: int) -> Finding:
+        return Finding(
+            type="DEROGATORY",
+            start=start,
+            end=end,
+            score=0.8,
+            section=Section.DEROGATORY.value,
+            severity=Severity.MEDIUM,
+            explanation=self.pack.aimed_explanation,
+            detector=DETECTOR_NAME,
+        )
 
     def _disguised(
         self, text: str, found: list[tuple[int, int]]

@@ -208,6 +208,11 @@ CONTACT_SEVERITY = [
     ("Community bookings evenings and weekends, call 0114 296 4470.", "PHONE_NUMBER", Severity.LOW),
     ("Our safeguarding team can be contacted on 0114 296 4455.", "PHONE_NUMBER", Severity.LOW),
     ("Open as normal despite the snow. Club phone: 01669 640213", "PHONE_NUMBER", Severity.LOW),
+    (
+        "Worried about a child? Call the Children's Services front door on 01582 547 000.",
+        "PHONE_NUMBER",
+        Severity.LOW,
+    ),
 ]
 
 

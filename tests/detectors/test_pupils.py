@@ -137,6 +137,10 @@ NOT_A_PUPIL = [
     "Marie's got annual reviews Weds and Thurs, no meetings with her please.",
     # screens and networks, not forms
     "The film club watched it in 3D and the trailer in 4K!",
+    # a promotion to Head of Year; a colleague's news shared with her consent
+    "Congrats Priya on Head of Year 12!! Announced in briefing this morning so we can shout",
+    "We're delighted to share that Mrs Nowak (Maths) is expecting her second baby in the spring! "
+    "Shared with her blessing. Congratulations Ania!",
 ]
 
 

@@ -379,6 +379,24 @@ FLAGGED = [
         H,
         "Paper 1",
     ),
+    # a slur aimed at someone is a derogatory remark about them as well
+    (
+        "stop putting me on gate duty with the retard from the resources office",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "retard",
+    ),
+    ("Miss L is a proper spastic with the register", "DEROGATORY", "8.10", M, "spastic"),
+    ("Don't be such a spaz Gail the copier code is ON THE WALL", "DEROGATORY", "8.10", M, "spaz"),
+    (
+        "Novak's been on xvideos again on the staffroom PC, history's full of it. "
+        "xvideos.com/video8812736/step_teacher_detention",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "xvideos.com",
+    ),
 ]
 
 # Posts that mention the same words innocently.
@@ -499,6 +517,21 @@ def with_classifier(packs: PackSet) -> list:
     return policy_detectors(packs=packs)
 
 
+def test_a_slur_talked_about_or_aimed_at_no_person_is_no_derogatory_remark(
+    detectors: list, artifacts_for: Callable[[str], NlpArtifacts]
+) -> None:
+    for text in (
+        'In RE we discussed the history of the word "retard" and why it hurts.',
+        "Spastic was once a medical word; the Spastics Society became Scope in 1994.",
+        # 8.15 only: aimed at oneself, at a thing, at a group
+        "I'm such a spaz, dropped my coffee all over the register",
+        "lol the new timetable is so gay",
+        "the gyppos from the site by the park have nicked the corner flags again",
+    ):
+        found = _run(detectors, text, artifacts_for(text))
+        assert "DEROGATORY" not in {f.type for f in found if f.detector == "policy:slurs"}
+
+
 def test_an_online_safety_warning_naming_a_site_mocks_no_colleague(
     detectors: list, artifacts_for: Callable[[str], NlpArtifacts]
 ) -> None:
@@ -549,7 +582,11 @@ def test_a_slur_discussed_rather_than_used_is_low(
 def test_a_slur_spelt_to_dodge_a_filter_is_read_back(
     detectors: list, artifacts_for: Callable[[str], NlpArtifacts], text: str, severity: object
 ) -> None:
-    found = [f for f in _run(detectors, text, artifacts_for(text)) if f.detector == "policy:slurs"]
+    found = [
+        f
+        for f in _run(detectors, text, artifacts_for(text))
+        if f.detector == "policy:slurs" and f.type == "DISCRIMINATORY"
+    ]
     assert [f.severity for f in found] == ([severity] if severity else [])
 
 
