@@ -129,7 +129,7 @@ TEAM_THANKS: Final = (
     "own teams (kitchen, site, cleaners) without naming a business, praising or complaining, "
     f"which {Section.SUPPLIERS.cite()} does not restrict. Kept at low severity."
 )
-COLLEAGUE_BIRTHDAY: Final = (
+COLLEAGUE_NEWS: Final = (
     "Read as a whole, this post could be about a pupil, but it is a birthday greeting between "
     'adults (words such as "hun", "cake in the staffroom" or "how old she is", and '
     "nothing else that points to a child) or a colleague's news shared with their consent, "
@@ -371,7 +371,7 @@ def _impersonation_warning(text: str) -> bool:
     return cues().impersonation_warning.search(text) is not None
 
 
-def _colleague_birthday(text: str) -> bool:
+def _colleague_news(text: str) -> bool:
     """Whether the post is a birthday greeting between adults ("have a lovely day hun x", "cake
     in the kitchen"): a birthday is its only child cue, and an adult's celebration words are in
     it; or staff news told with the colleague's consent ("Mrs Nowak is expecting! Shared with her
@@ -391,7 +391,7 @@ ALLOWED_READINGS: Final[Mapping[Section, tuple[Callable[[str], bool], str]]] = M
         Section.SECURITY: (_only_school_contact, SCHOOL_CONTACT),
         Section.POLITICAL: (_pupil_democracy, PUPIL_DEMOCRACY),
         Section.SUPPLIERS: (_team_thanks, TEAM_THANKS),
-        Section.PUPIL_IDENTITY: (_colleague_birthday, COLLEAGUE_BIRTHDAY),
+        Section.PUPIL_IDENTITY: (_colleague_news, COLLEAGUE_NEWS),
         Section.IMPERSONATION: (_impersonation_warning, IMPERSONATION_WARNING),
     }
 )

@@ -21,7 +21,7 @@ from detectors.policy.sections import (
     NOT_CORROBORATED,
     SCHOOL_CONTACT,
     SectionClassifierDetector,
-    _colleague_birthday,
+    _colleague_news,
     _pupil_democracy,
     _team_thanks,
     corroborate,
@@ -304,7 +304,10 @@ def test_thanking_the_schools_own_teams_is_not_endorsing_a_business(
         ("Happy birthday Ellie in Year 2! Have a lovely day hun x", False),  # a child cue
         ("Happy birthday Ellie! Have a lovely day", False),  # nothing says adult
         ("Drinks at the pub on Friday for the end of term", False),  # no birthday
+        # a colleague's news told with their consent
+        ("Mr Hussain ran the London Marathon! (Shared with his permission.)", True),
+        ("Shared with her permission: Ella in Year 2 got her swimming badge", False),  # no adult
     ],
 )
-def test_a_colleagues_birthday_is_not_a_pupil(text: str, lowered: bool) -> None:
-    assert _colleague_birthday(text) is lowered
+def test_a_colleagues_birthday_or_news_is_not_a_pupil(text: str, lowered: bool) -> None:
+    assert _colleague_news(text) is lowered
