@@ -106,7 +106,7 @@ class CompiledCues:
         self.campaign_words = _compile(cues.campaign_words)
         self.team_thanks = _compile(cues.team_thanks)
         self.impersonation_warning = _compile(cues.impersonation_warning)
-        self.adult_news_with_consent = re.compile(cues.adult_news_with_consent, re.DOTALL)
+        self.adult_news_with_consent = _compile(cues.adult_news_with_consent)
         self.business_named = _compile(cues.business_named)
         self.verdict_words = _compile(cues.verdict_words)
         self.role_mailboxes = frozenset(m.lower() for m in cues.role_mailboxes)

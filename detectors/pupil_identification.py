@@ -156,9 +156,7 @@ class PupilIdentificationDetector:
         for m in cues().street.finditer(post.text):
             if any(m.start() < c[1] and c[0] < m.end() for c in children):
                 continue  # "Noah Green" is a child, not a street
-            s, e = post.sentence_of(m.start())
-            if s > 0:
-                s = post.sentence_of(s - 1)[0]
+            s, e = post.around(m.start())[0], post.sentence_of(m.start())[1]
             sentence = post.text[s:e]
             if any(h.search(sentence) for h in home) and any(s <= c[0] < e for c in children):
                 out.append(self._finding("PUPIL_HOME", m.start(), m.end(), 0.8, HOME_EXPLANATION))
