@@ -35,8 +35,10 @@ _AIMED_BEFORE: Final = re.compile(
     r"(?:\s+(?:proper|total|complete|absolute|right|massive|bit\s+of\s+an?))?|\bwhich"
     r"|^\s*proper|[.!?]\s*proper)\s+$"
 )
-# "the X from the resources office", "the X who ...": one person (the slur not a plural).
-_THE_ONE_BEFORE: Final = re.compile(r"(?i)\bthe\s+$")
+# "the X from the resources office", "that fat X who ...": one person (the slur not a plural).
+_THE_ONE_BEFORE: Final = re.compile(
+    r"(?i)\b(?:the|that|this)\s+(?:(?:fat|old|stupid|ugly|lazy|thick|dozy|bloody|fucking|little)\s+)?$"
+)
 _THE_ONE_AFTER: Final = re.compile(r"(?i)^\s+(?:from|in|on|at|who|that)\b")
 
 _CATEGORY_WORDS: Final = {

@@ -397,6 +397,55 @@ FLAGGED = [
         M,
         "xvideos.com",
     ),
+    (
+        "that new deputy hasn't got a clue, clueless cow, let her get the bus back in February",
+        "OFFENSIVE",
+        "8.15",
+        M,
+        "clueless cow",
+    ),
+    (
+        "that fat slag from accounts can do her own photocopying from now on",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "slag",
+    ),
+    (
+        "sent you the vid mate, the two cheerleaders in the shower one 🥵 delete it after",
+        "PORNOGRAPHIC_LINK",
+        "8.14",
+        M,
+        "vid mate, the two cheerleaders in the shower",
+    ),
+    (
+        "If your kid's in my PE groups and wants 1-2-1 coaching, £25 an hour, text me",
+        "SUPPLIER",
+        "8.13",
+        M,
+        "1-2-1 coaching",
+    ),
+    (
+        "my prom babies 💕 [pic of me w 4 of my y11s all dressed up, faces clear] gonna miss them",
+        "PUPIL_PHOTO",
+        "8.4",
+        M,
+        "pic of me w 4 of my y11s all dressed up, faces clear",
+    ),
+    (
+        "here's our y7 orienteering lot at Epping 🌳 [pic, faces visible, names on the hi-vis]",
+        "PUPIL_PHOTO",
+        "8.4",
+        M,
+        "pic, faces visible",
+    ),
+    (
+        "Saw the SATs reading booklet while locking the cupboard, its about penguins this year",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "SATs reading booklet",
+    ),
 ]
 
 # Posts that mention the same words innocently.
@@ -458,6 +507,11 @@ CLEAN = [
     "vote. I kept my own views out of it.",
     "Someone's set up an insta pretending to be us. It's NOT ours, I've reported it. Please tell "
     "parents.",
+    "Y6 leavers' assembly photos are on the website (faces blurred as always, names on request).",
+    "[photo: the Y3 team with the cup, faces visible, shared with parents' consent]",
+    "Swimming lessons resume Monday: the shower block is fixed, bring a towel.",
+    "Free 1-2-1 tutoring through the school's National Tutoring offer, ask the office.",
+    "SATs reading booklet practice tonight: use last year's published paper.",
 ]
 
 
