@@ -446,6 +446,27 @@ FLAGGED = [
         H,
         "SATs reading booklet",
     ),
+    (
+        "quick one, the boy in my intervention group told me his dad hits him. Logged it on CPOMS",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "Logged it",
+    ),
+    (
+        "That girl who was cutting before Christmas has started again, arms are in a state",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "was cutting",
+    ),
+    (
+        "Passport renewed just in time! [photo of the open photo page] ignore the mugshot",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "[photo of the open photo page]",
+    ),
 ]
 
 # Posts that mention the same words innocently.
@@ -512,6 +533,9 @@ CLEAN = [
     "Swimming lessons resume Monday: the shower block is fixed, bring a towel.",
     "Free 1-2-1 tutoring through the school's National Tutoring offer, ask the office.",
     "SATs reading booklet practice tonight: use last year's published paper.",
+    "Reminder: if a child discloses something, log it on CPOMS and tell the DSL the same day.",
+    "Mental Health Awareness Week: talking about self-harm with teenagers, a guide for parents",
+    "Scam warning: never post a photo of your bank card, even with the number covered.",
 ]
 
 

@@ -37,6 +37,8 @@ EXPECTED = {
     "impersonation_plans": ("8.16", "IMPERSONATION"),
     "porn_mockery": ("8.10", "DEROGATORY"),
     "pupil_photos": ("8.4", "PUPIL_PHOTO"),
+    "safeguarding_disclosures": ("8.9", "CONFIDENTIAL"),
+    "id_documents": ("10", "PERSONAL_DETAILS"),
     "staff_details": ("10", "PERSONAL_DETAILS"),
 }
 
