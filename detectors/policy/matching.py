@@ -29,7 +29,9 @@ def term_regex(term: str) -> str:
         core = re.escape(word[:-1] if wild else word)
         parts.append(core + (r"\w*" if wild else ""))
     body = r"\s+".join(parts)
-    left = r"(?<!\w)" if re.match(r"\w", words[0]) else ""
+    # `\b` before a word character is `(?<!\w)`, but lets the engine skip ahead to a possible
+    # first character: 5x faster on a pack's long alternation of terms.
+    left = r"\b" if re.match(r"\w", words[0]) else ""
     right = r"(?!\w)" if re.search(r"\w\*?$", words[-1]) else ""
     return f"{left}{body}{right}"
 

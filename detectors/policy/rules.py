@@ -59,7 +59,7 @@ class RulePackDetector:
         findings: list[Finding] = []
         for compiled in self._rules:
             rule = compiled.rule
-            escalated = found_in(compiled.escalate, text, 0, len(text))
+            escalated: bool | None = None  # read once, and only when a trigger stands
             for match in finditer(compiled.trigger, text):
                 lo, hi = tokens.window(match.start(), match.end(), rule.window)
                 if compiled.context is not None and not found_in(compiled.context, text, lo, hi):
@@ -67,6 +67,8 @@ class RulePackDetector:
                 if found_in(compiled.exclude, text, lo, hi):
                     continue
                 severity = compiled.severity
+                if escalated is None:
+                    escalated = found_in(compiled.escalate, text, 0, len(text))
                 if escalated and rule.escalate_severity.rank > severity.rank:
                     severity = rule.escalate_severity
                 findings.append(
