@@ -30,6 +30,7 @@ by the whole classifier would pass `--budget`; `low` is the same at three times 
 
     .venv/bin/uv pip install -p .venv/bin/python -e '.[build]'
     .venv/bin/python -m devkit.training.train_sections [--budget 0.08] [--extra FOLDER]
+        [--extra-list devkit/training/data/read_probes.txt]
 
 Deterministic for the same batches, encoder and library versions (lbfgs has no randomness).
 """
@@ -61,6 +62,10 @@ from detectors.policy.sections import MODEL_PATH, SECTION_HEADS
 from detectors.policy.textmodel import TextModel, analyze_chars, analyze_words
 
 DATA: Final = Path(__file__).resolve().parent / "data" / "policy"
+REPO: Final = Path(__file__).resolve().parents[2]
+# The probe sets (eval/probe/) whose errors have been read: round 12's candidate models trained on
+# them as more writers' batches (`--extra-list`); the sets not named here stay unread measurements.
+READ_PROBES: Final = Path(__file__).resolve().parent / "data" / "read_probes.txt"
 VALIDATION: Final = "validation_mixed.jsonl"
 MIX: Final = 0.7
 C_WORDS: Final = 8.0
@@ -122,6 +127,14 @@ def read_folder(folder: Path, *, skip: str = "") -> list[Post]:
         if path.name != skip
         for post in read_batch(path)
     ]
+
+
+def read_list(path: Path) -> list[Path]:
+    """The batches a list file names, one path per line relative to the repository (# comments)."""
+    lines = [
+        line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    return [REPO / line for line in lines if line]
 
 
 def read_batches(folder: Path = DATA) -> tuple[list[Post], list[Post]]:
@@ -335,6 +348,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--extra", type=Path, action="append", default=[], help="another folder of training batches"
     )
+    parser.add_argument(
+        "--extra-list",
+        type=Path,
+        action="append",
+        default=[],
+        help=f"a file naming more batches, one per line (e.g. {READ_PROBES.name})",
+    )
     parser.add_argument("--thresholds-from", choices=("oof", "validation"), default="oof")
     parser.add_argument("--encoder", default=DEFAULT_ENCODER)
     parser.add_argument("--budget", type=float, default=0.08, help="clean posts flagged")
@@ -349,6 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     train, valid = read_batches(args.data)
     for folder in args.extra:
         train += read_folder(folder)
+    listed = [path for listing in args.extra_list for path in read_list(listing)]
+    for path in listed:
+        train += read_batch(path)
     heads = [s.value for s in SECTION_HEADS]
     y, yv = labels(train, heads), labels(valid, heads)
     print(f"{len(train)} training posts, {len(valid)} validation posts")
@@ -395,8 +418,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "thresholds": table,
         "data": {
             path.name: file_sha256(path)
-            for folder in (args.data, *args.extra)
-            for path in sorted(folder.glob("*.jsonl"))
+            for path in [
+                *(p for folder in (args.data, *args.extra) for p in sorted(folder.glob("*.jsonl"))),
+                *listed,
+            ]
         },
         "validation": validation,
         "posts": {"train": len(train), "validation": len(valid)},

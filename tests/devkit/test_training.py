@@ -282,3 +282,17 @@ def test_no_measured_post_is_in_the_training_data() -> None:
         for line in path.read_text(encoding="utf-8").splitlines():
             text = " ".join(json.loads(line)["text"].split())
             assert text not in trained, f"{path.name}: a measured post is in a training batch"
+
+
+def test_the_read_probe_list_names_probe_sets_that_read(tmp_path: Path) -> None:
+    """`--extra-list` batches: paths relative to the repository, comments and blanks skipped;
+    the shipped list names probe sets only, and each reads as a labelled batch."""
+    from devkit.training.train_sections import READ_PROBES, read_batch, read_list
+
+    listing = tmp_path / "list.txt"
+    listing.write_text("# a comment\n\neval/probe/probe_a.jsonl  # the first set\n")
+    assert read_list(listing) == [REPO / "eval/probe/probe_a.jsonl"]
+    read = read_list(READ_PROBES)
+    assert read and set(read) <= set(PROBE)
+    assert set(PROBE) - set(read), "some probe sets stay unread measurements"
+    assert all(len(read_batch(path)) >= 90 for path in read)
