@@ -24,12 +24,14 @@ once held back (docs/detectors.md, "Round 7").
 Thresholds per section: `medium` thresholds are lowered step by step, each step going to the head
 that gains most log recall per clean post newly flagged (`--objective log`; so no section is
 starved for another's easy gains; `sum` counts positives), until the share of clean posts flagged
-by the whole classifier would pass `--budget`; `low` is the same at three times the budget,
-`high` a calibrated confidence of 0.9 (never below `medium`).
+by the whole classifier would pass `--budget`; `low` is the same at `--low-budget` (three times
+the budget unless given; `low` is the support a cue-word finding needs from its section's head,
+sections.py's `corroborate`), `high` a calibrated confidence of 0.9 (never below `medium`).
 `../shared/eval/dev/policy_dev.jsonl` is never read here: it measures the result.
 
     .venv/bin/uv pip install -p .venv/bin/python -e '.[build]'
-    .venv/bin/python -m devkit.training.train_sections [--budget 0.08] [--extra FOLDER]
+    .venv/bin/python -m devkit.training.train_sections [--budget 0.08] [--low-budget 0.24]
+        [--extra FOLDER]
         [--extra-list devkit/training/data/read_probes.txt]
 
 Deterministic for the same batches, encoder and library versions (lbfgs has no randomness).
@@ -328,16 +330,23 @@ class Choice:
     p: Matrix  # the calibrated scores they were chosen on
 
 
-def choose(z: Matrix, y: npt.NDArray[np.bool_], budget: float, objective: str) -> Choice:
+def choose(
+    z: Matrix,
+    y: npt.NDArray[np.bool_],
+    budget: float,
+    objective: str,
+    low_budget: float | None = None,
+) -> Choice:
     """Platt scaling per head (on its finite scores), then `medium` thresholds within `budget`
-    and `low` ones within three times it."""
+    and `low` ones within `low_budget` (three times `budget` unless given)."""
     platt = []
     for j in range(y.shape[1]):
         finite = np.isfinite(z[:, j])
         platt.append(fit_platt(z[finite, j], y[finite, j]))
     p = calibrated(z, platt)
     medium, _ = thresholds(p, y, budget, objective)
-    low, _ = thresholds(p, y, min(0.5, 3 * budget), objective)
+    low_budget = min(0.5, 3 * budget) if low_budget is None else low_budget
+    low, _ = thresholds(p, y, low_budget, objective)
     return Choice(platt, medium, low, p)
 
 
@@ -358,6 +367,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--thresholds-from", choices=("oof", "validation"), default="oof")
     parser.add_argument("--encoder", default=DEFAULT_ENCODER)
     parser.add_argument("--budget", type=float, default=0.08, help="clean posts flagged")
+    parser.add_argument(
+        "--low-budget",
+        type=float,
+        default=None,
+        help="clean posts at `low` or above (default: three times --budget); `low` is what a "
+        "cue-word finding needs from its section's head to reach review",
+    )
     parser.add_argument("--objective", choices=("sum", "log"), default="log")
     parser.add_argument("--mix", type=float, default=MIX, help="weight of the bag of words")
     parser.add_argument("--c-words", type=float, default=C_WORDS)
@@ -388,7 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         z_choose, y_choose = out_of_fold(f, y, [p.source for p in train], **fit), y
     else:
         z_choose, y_choose = zv, yv
-    choice = choose(z_choose, y_choose, args.budget, args.objective)
+    choice = choose(z_choose, y_choose, args.budget, args.objective, args.low_budget)
     platt, medium, low = choice.platt, choice.medium, choice.low
     parts: dict[str, dict[str, Any]] = {}
     for j, head in enumerate(heads):

@@ -102,6 +102,25 @@ def test_thresholds_keep_clean_posts_flagged_within_the_budget() -> None:
     )
 
 
+def test_low_thresholds_follow_their_own_budget() -> None:
+    """`low` (the support a cue-word finding needs) is chosen at `--low-budget` when given, so a
+    tighter `medium` budget need not take the support away."""
+    from devkit.training.train_sections import choose
+
+    rng = np.random.default_rng(1)
+    y = np.zeros((300, 2), dtype=bool)
+    y[:30, 0] = True
+    y[30:60, 1] = True
+    z = rng.normal(0, 1, size=(300, 2))
+    z[y] += 2.0
+    default = choose(z, y, 0.06, "log")
+    given = choose(z, y, 0.06, "log", low_budget=0.24)
+    assert given.medium == default.medium and given.platt == default.platt
+    assert all(a <= b for a, b in zip(given.low, default.low, strict=True))
+    assert given.low != default.low
+    assert choose(z, y, 0.08, "log").low == given.low  # three times 0.08 is 0.24
+
+
 def test_log_objective_does_not_starve_the_hard_head() -> None:
     """Head 0 is easy (three positives per step down), head 1 hard (one per step): macro recall
     spends the budget on head 0; the sum of log recalls gives head 1 more of it."""
