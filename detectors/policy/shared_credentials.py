@@ -8,8 +8,11 @@ secret (`validate_result`): letters mixed with digits or symbols, or a 4-8 digit
 assigning word, only a value of letters and digits written right after the credential word
 ("password Oak!2024"). Talking about passwords names no value ("change your password", "the wifi
 code is on the noticeboard", "log in to Office365") and is not flagged. The explanation never
-repeats the value. A school's password or code cites section 8.9; one's own ("my PIN is...",
-"door code at mine") section 10.
+repeats the value. A school's password or code cites section 8.9 (confidential to the school)
+and section 10 (social media security: a posted login or door code lets anyone reading in), two
+findings on the same span; one's own ("my PIN is...", "door code at mine") section 10 only.
+Independent writers label a school's posted login 10 more often than 8.9 (49 and 21 of the 70
+such posts in our labelled batches and probe sets).
 """
 
 from __future__ import annotations
@@ -112,20 +115,41 @@ class SharedCredentialsDetector:
                     end = match.end() + stop - (len(last) - len(last.rstrip(_STRIP)))
                     before = text[max(0, match.start() - 30) : match.start()]
                     own = _OWN.search(text, match.start(), end) or _MY.search(before)
-                    findings.append(self._finding(match.start(), end, own=own is not None))
+                    findings += self._findings(match.start(), end, own=own is not None)
                     taken = end
                     break
         return findings
 
-    def _finding(self, start: int, end: int, *, own: bool) -> Finding:
-        section = PERSONAL_SECTION if own else SECTION
-        whose = (
-            f"A password of one's own is private information, and {section.cite()} says not to "
-            "reveal it"
-            if own
-            else f"They are confidential to the school, and {section.cite()} says staff must not "
-            "divulge confidential information"
-        )
+    def _findings(self, start: int, end: int, *, own: bool) -> list[Finding]:
+        """One's own secret: section 10. The school's: section 8.9, and section 10 beside it."""
+        if own:
+            return [
+                self._finding(
+                    start,
+                    end,
+                    PERSONAL_SECTION,
+                    f"A password of one's own is private information, and "
+                    f"{PERSONAL_SECTION.cite()} says not to reveal it",
+                )
+            ]
+        return [
+            self._finding(
+                start,
+                end,
+                SECTION,
+                f"They are confidential to the school, and {SECTION.cite()} says staff must not "
+                "divulge confidential information",
+            ),
+            self._finding(
+                start,
+                end,
+                PERSONAL_SECTION,
+                "Anyone who reads it can get into the school's systems or buildings, which "
+                f"{PERSONAL_SECTION.cite()} (social media security) asks staff to guard against",
+            ),
+        ]
+
+    def _finding(self, start: int, end: int, section: Section, why: str) -> Finding:
         return Finding(
             type=TYPE,
             start=start,
@@ -135,7 +159,7 @@ class SharedCredentialsDetector:
             severity=Severity.HIGH,
             explanation=(
                 "This post seems to give out a password, login or entry code with its value. "
-                f"{whose}: delete the post and have the password or code changed."
+                f"{why}: delete the post and have the password or code changed."
             ),
             detector=DETECTOR_NAME,
         )

@@ -1,4 +1,4 @@
-"""Shared passwords, logins and entry codes (section 8.9): the value must be there to flag."""
+"""Shared passwords, logins and entry codes (sections 8.9 and 10): the value must be there."""
 
 from __future__ import annotations
 
@@ -30,13 +30,17 @@ FLAGGED = [
 
 
 @pytest.mark.parametrize(("text", "value"), FLAGGED)
-def test_a_credential_with_its_value_is_confidential(text: str, value: str) -> None:
-    [finding] = DETECTOR.detect(text, None)
-    assert finding.section == Section.CONFIDENTIAL.value
-    assert finding.severity is Severity.HIGH
-    assert text[finding.start : finding.end].endswith(value)  # the span reaches the value
-    assert value not in finding.explanation  # the explanation never repeats the secret
-    assert Section.CONFIDENTIAL.cite() in finding.explanation
+def test_a_schools_credential_with_its_value_is_confidential_and_a_security_risk(
+    text: str, value: str
+) -> None:
+    confidential, security = DETECTOR.detect(text, None)
+    for finding, section in ((confidential, Section.CONFIDENTIAL), (security, Section.SECURITY)):
+        assert finding.section == section.value
+        assert finding.severity is Severity.HIGH
+        assert text[finding.start : finding.end].endswith(value)  # the span reaches the value
+        assert value not in finding.explanation  # the explanation never repeats the secret
+        assert section.cite() in finding.explanation
+    assert (confidential.start, confidential.end) == (security.start, security.end)
 
 
 CLEAN = [
@@ -91,7 +95,6 @@ def test_validate_result(token: str, secret: bool) -> None:
         ("my banking PIN is 2207, same as my birthday", Section.SECURITY),
         ("password? mine's Biscuit2019 lol", Section.SECURITY),
         ("door code at mine is 5521 if you're feeding the cat", Section.SECURITY),
-        ("my laptop won't connect so: staff wifi pw is Lark!2024", Section.CONFIDENTIAL),
     ],
 )
 def test_ones_own_password_is_private_information(text: str, section: Section) -> None:
@@ -99,7 +102,18 @@ def test_ones_own_password_is_private_information(text: str, section: Section) -
     assert finding.section == section.value and section.cite() in finding.explanation
 
 
-def test_one_finding_per_credential_and_offsets_on_the_original() -> None:
+def test_my_laptop_beside_the_staff_wifi_is_still_the_schools() -> None:
+    text = "my laptop won't connect so: staff wifi pw is Lark!2024"
+    found = DETECTOR.detect(text, None)
+    assert [f.section for f in found] == [Section.CONFIDENTIAL.value, Section.SECURITY.value]
+
+
+def test_one_pair_of_findings_per_credential_and_offsets_on_the_original() -> None:
     text = "Morning all\nwifi pw: Finch2024!\nalarm code is 9931"
     found = DETECTOR.detect(text, None)
-    assert [text[f.start : f.end] for f in found] == ["wifi pw: Finch2024!", "alarm code is 9931"]
+    assert [text[f.start : f.end] for f in found] == [
+        "wifi pw: Finch2024!",
+        "wifi pw: Finch2024!",
+        "alarm code is 9931",
+        "alarm code is 9931",
+    ]
