@@ -21,6 +21,7 @@ other finding already brings to review is dropped, so a review item lists each r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -165,8 +166,16 @@ SUPPORTED_BY: Final = MappingProxyType(
 
 
 def corroborate(findings: list[Finding]) -> list[Finding]:
-    """Cue-word findings at medium+ without the section head's support, lowered to LOW."""
-    read = {f.section for f in findings if f.detector == DETECTOR_NAME}
+    """Cue-word findings at medium+ without the section head's support, lowered to LOW.
+
+    A head's reading kept at LOW because the post reads as something its section allows (a
+    warning about a fake account, a colleague's news) supports nothing: the same post's cue words
+    ("fake account") are that allowed thing too."""
+    read = {
+        f.section
+        for f in findings
+        if f.detector == DETECTOR_NAME and f.explanation not in INNOCENT_READINGS
+    }
     read |= {s for r in list(read) for s in SUPPORTED_BY.get(r, ())}
     out = []
     for f in findings:
@@ -190,6 +199,23 @@ def _without_repeats(findings: list[Finding]) -> list[Finding]:
     if Section.DATA_PROTECTION.value in cited:
         cited.add(Section.SECURITY.value)
     return [f for f in findings if f.detector != DETECTOR_NAME or f.section not in cited]
+
+
+# "2026/27", "2025-26", "2026/2027": a school year, whose second year follows the first. Read as
+# digits beside a name, it looked like a date of birth to the heads (section 10) and drowned the
+# pupil reading of "our new Head Boy for 2026/27 – Tobias Wright".
+_SCHOOL_YEAR: Final = re.compile(r"\b((?:19|20)\d\d)\s?[/–-]\s?((?:19|20)?\d\d)\b")
+
+
+def school_years(text: str) -> list[tuple[int, int]]:
+    """Spans of school years: the second year must be the year after the first (as a checksum
+    is validated), so "2026-09" of an ISO date is not one."""
+    out = []
+    for m in _SCHOOL_YEAR.finditer(text):
+        first, second = int(m.group(1)), int(m.group(2))
+        if second == (first + 1) % (100 if second < 100 else 10_000):
+            out.append(m.span())
+    return out
 
 
 def _innocent_idioms(packs: PackSet) -> list[str]:
@@ -288,11 +314,11 @@ class SectionClassifierDetector:
         return all(self._groups.fullmatch(text[a:b]) for a, b in score.words)
 
     def _masked(self, text: str) -> str | None:
-        """The text with each innocent phrase (a slur's `not_in`, such as "chink of light")
-        blanked out, offsets kept; None when there is none."""
-        if self._innocent is None:
-            return None
-        spans = [m.span() for m in finditer(self._innocent, text)]
+        """The text with each innocent phrase (a slur's `not_in`, such as "chink of light") and
+        each school year ("2026/27") blanked out, offsets kept; None when there is none."""
+        spans = school_years(text)
+        if self._innocent is not None:
+            spans += [m.span() for m in finditer(self._innocent, text)]
         if not spans:
             return None
         chars = list(text)
@@ -394,6 +420,11 @@ ALLOWED_READINGS: Final[Mapping[Section, tuple[Callable[[str], bool], str]]] = M
         Section.PUPIL_IDENTITY: (_colleague_news, COLLEAGUE_NEWS),
         Section.IMPERSONATION: (_impersonation_warning, IMPERSONATION_WARNING),
     }
+)
+# Explanations of a head's reading kept at LOW as innocent: `corroborate` takes no support
+# from them.
+INNOCENT_READINGS: Final = frozenset(
+    {ONLY_A_MENTION, *(explanation for _, explanation in ALLOWED_READINGS.values())}
 )
 
 

@@ -113,6 +113,17 @@ FLAGGED = [
         "Labour",
     ),
     ("Farage must go #GeneralElection", "POLITICAL", "8.11", M, "Farage"),
+    ("Doors open at 7am, polls close at 10pm. #ToriesOut", "POLITICAL", "8.11", M, "#ToriesOut"),
+    ("Proud of this town today #VoteGreen #GreenSurge", "POLITICAL", "8.11", M, "#VoteGreen"),
+    ("Not my usual post but #GTTO and that's all", "POLITICAL", "8.11", M, "#GTTO"),
+    ("Science dept out in force on the doors. #Labour", "POLITICAL", "8.11", M, "#Labour"),
+    (
+        "As a teacher here I'm telling you: #VoteReform on Thursday",
+        "POLITICAL",
+        "8.11",
+        H,
+        "#VoteReform",
+    ),
     ("Please sign the petition, parents!", "POLITICAL", "8.11", M, "sign the petition"),
     (
         "Music dept stands with the NASUWT ✊ no rehearsals Weds",
@@ -495,12 +506,10 @@ CLEAN = [
     "Year 2 loved their trip to the zoo and drew the animals they saw.",
     "Parents' evening for 10W starts at 4pm; the feral cats in the car park are not ours.",
     "Year 9 were thick as thieves in their teams on the enterprise day, lovely to see.",
-    "Our school's business manager is quoting the trip price next week.",
     "GCSE English Language paper 1 revision session tonight, past papers on Teams.",
     "Our PTA's bid for the £5k lottery grant was successful!",
     "Paper 2 Higher walkthrough 📐 Q1–Q10 video solutions now up. Read every question twice.",
     "Phonics screening check in June: practise alien words at home, e.g. zop and grib.",
-    "Y6 SATs reading paper this morning and we are so proud of how they tackled it",
     "The school wifi blocks bit.ly/3xPlmbr, can someone in IT unblock it? Not at work till 10",
     "We talked about online porn. Next week: healthy relationships.",
     "Polka dot day on Friday: wear something spotty!",
@@ -529,8 +538,10 @@ CLEAN = [
     "Someone's set up an insta pretending to be us. It's NOT ours, I've reported it. Please tell "
     "parents.",
     "Y6 leavers' assembly photos are on the website (faces blurred as always, names on request).",
-    "[photo: the Y3 team with the cup, faces visible, shared with parents' consent]",
     "Swimming lessons resume Monday: the shower block is fixed, bring a towel.",
+    "Our U13s wore the armbands with pride for #KickItOut weekend.",
+    "Vote Maya for school council! Posters up in the hall. #VoteMaya",
+    "#GreenDay tribute band at the summer fair, #LabourDay bank holiday Monday, school shut.",
     "Free 1-2-1 tutoring through the school's National Tutoring offer, ask the office.",
     "SATs reading booklet practice tonight: use last year's published paper.",
     "Reminder: if a child discloses something, log it on CPOMS and tell the DSL the same day.",
@@ -578,6 +589,9 @@ CLASSIFIER_FALSE_ALARMS = [
     "Year 5 science investigation: which paper towel is the most absorbent?",
     "Year 6 held a mock election today as part of our British values work. The Green Party won by "
     "3 votes!",
+    "Our school's business manager is quoting the trip price next week.",
+    "Y6 SATs reading paper this morning and we are so proud of how they tackled it",
+    "[photo: the Y3 team with the cup, faces visible, shared with parents' consent]",
 ]
 
 

@@ -6,6 +6,7 @@ evaluation set): one breach per row, and hard negatives that mention the same th
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from detectors.policy.packs import load_packs
 from detectors.policy.sections import (
     DETECTOR_NAME,
     HEADS,
+    IMPERSONATION_WARNING,
     NOT_CORROBORATED,
     SCHOOL_CONTACT,
     SectionClassifierDetector,
@@ -27,6 +29,7 @@ from detectors.policy.sections import (
     corroborate,
     explain,
     load_model,
+    school_years,
 )
 
 # (section, post)
@@ -224,6 +227,18 @@ def _f(detector: str, kind: str, section: str, severity: Severity) -> Finding:
             ],
             ["high"],
         ),
+        # A head's reading kept at LOW as something its section allows supports nothing: the
+        # cue words of a warning about a fake account are the warning's own.
+        (
+            [
+                _f("policy:impersonation:fake_account", "IMPERSONATION", "8.16", Severity.MEDIUM),
+                replace(
+                    _f(DETECTOR_NAME, "IMPERSONATION", "8.16", Severity.LOW),
+                    explanation=IMPERSONATION_WARNING,
+                ),
+            ],
+            ["low", "low"],
+        ),
         # A pupil discussed supports a pupil identified and back.
         (
             [
@@ -272,6 +287,9 @@ def test_corroboration(findings: list[Finding], expected: list[str]) -> None:
         ("Our mock election was won by Labour, and so should the real one be. Vote Labour!", False),
         ("Mock election in 6B today. So should your parents vote Green? Ours did!", False),
         ("Join our march on Saturday against the cuts", False),  # no pupils' democracy at all
+        ("Vote Maya for school council! Posters are up in the hall.", True),
+        ("Our Y9s ran a mock election. I'm standing for the Greens in May, vote for change", False),
+        ("Mock election pics below; I'm the Labour candidate for Basford ward this time", False),
     ],
 )
 def test_pupils_democracy_is_not_staff_politics(text: str, lowered: bool) -> None:
@@ -311,3 +329,50 @@ def test_thanking_the_schools_own_teams_is_not_endorsing_a_business(
 )
 def test_a_colleagues_birthday_or_news_is_not_a_pupil(text: str, lowered: bool) -> None:
     assert _colleague_news(text) is lowered
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("Our new Head Boy for 2026/27", ["2026/27"]),
+        ("Fixtures for the 2025-26 season", ["2025-26"]),
+        ("Term dates 2026/2027 and 2026 – 27", ["2026/2027", "2026 – 27"]),
+        ("Born 1999/00? No: the 1999/00 cohort", ["1999/00", "1999/00"]),
+        ("Trip on 2026-09-14", []),  # an ISO date: 09 does not follow 2026
+        ("2026/28 and 2026/26", []),
+    ],
+)
+def test_school_years_are_found_by_their_following_year(text: str, years: list[str]) -> None:
+    assert [text[a:b] for a, b in school_years(text)] == years
+
+
+def test_a_school_year_beside_a_name_is_no_date_of_birth(
+    classifier: SectionClassifierDetector,
+) -> None:
+    """The heads read the post with its school year blanked out: the pupil is read, not a
+    date of birth."""
+    text = "Introducing our new Head Boy for 2026/27 – Tobias Wright!"
+    found = {f.section: f for f in classifier.detect(text, None)}
+    assert (
+        Section.SECURITY.value not in found
+        or found[Section.SECURITY.value].severity is Severity.LOW
+    )
+    assert found[Section.PUPIL_IDENTITY.value].severity.rank >= Severity.MEDIUM.rank
+
+
+@pytest.mark.parametrize(
+    ("text", "warning"),
+    [
+        ("A fake profile is pretending to be Mrs Dunmore. It is NOT her. Do not accept.", True),
+        ("Somebody's made an account wi my photo. It's no me. If it DMs ye, ignore it.", True),
+        ("That page isn't us!! We only post on this one.", False),  # "that page": not the form
+        ("This is not our account.", True),
+        ("We've reported the profile to Instagram.", True),
+        ("Honestly it is not me who keeps taking the milk", False),
+        ("that's not her usual self, is she ok?", False),
+    ],
+)
+def test_a_fake_account_warning_is_read_as_one(text: str, warning: bool) -> None:
+    from detectors.policy.sections import _impersonation_warning
+
+    assert _impersonation_warning(text) is warning
