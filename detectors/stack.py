@@ -357,10 +357,12 @@ def _shifted(finding: Finding, offset: int) -> Finding:
 
 
 def _dedupe_and_sort(findings: list[Finding]) -> list[Finding]:
-    """One finding per (start, end, type): the most severe, then highest-scoring, then first."""
-    best: dict[tuple[int, int, str], Finding] = {}
+    """One finding per (start, end, type, section): the most severe, then highest-scoring,
+    then first. The section is in the key because one span can breach two sections for two
+    reasons (a school's posted password: confidential, 8.9, and a security risk, 10)."""
+    best: dict[tuple[int, int, str, str], Finding] = {}
     for finding in findings:
-        key = (finding.start, finding.end, finding.type)
+        key = (finding.start, finding.end, finding.type, finding.section)
         kept = best.get(key)
         if kept is None or (finding.severity.rank, finding.score) > (
             kept.severity.rank,

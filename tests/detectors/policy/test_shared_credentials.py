@@ -7,6 +7,7 @@ import pytest
 from core.findings import Severity
 from core.sections import Section
 from detectors.policy.shared_credentials import SharedCredentialsDetector
+from detectors.stack import DetectorStack
 
 DETECTOR = SharedCredentialsDetector()
 
@@ -117,3 +118,11 @@ def test_one_pair_of_findings_per_credential_and_offsets_on_the_original() -> No
         "alarm code is 9931",
         "alarm code is 9931",
     ]
+
+
+def test_both_sections_reach_review_through_the_whole_stack(stack: DetectorStack) -> None:
+    """The stack keeps one finding per span, type and section: the 10 beside the 8.9 survives
+    (it once lost to the 8.9 of the same span, and took the head's own 10 with it)."""
+    found = stack.detect("New staff wifi password from today is Heron!Gate2026, old one stops at 3")
+    cited = {f.section for f in found if f.severity.rank >= Severity.MEDIUM.rank}
+    assert {Section.CONFIDENTIAL.value, Section.SECURITY.value} <= cited
