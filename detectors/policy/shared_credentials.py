@@ -8,11 +8,12 @@ secret (`validate_result`): letters mixed with digits or symbols, or a 4-8 digit
 assigning word, only a value of letters and digits written right after the credential word
 ("password Oak!2024"). Talking about passwords names no value ("change your password", "the wifi
 code is on the noticeboard", "log in to Office365") and is not flagged. The explanation never
-repeats the value. A school's password or code cites section 8.9 (confidential to the school)
-and section 10 (social media security: a posted login or door code lets anyone reading in), two
-findings on the same span; one's own ("my PIN is...", "door code at mine") section 10 only.
-Independent writers label a school's posted login 10 more often than 8.9 (49 and 21 of the 70
-such posts in our labelled batches and probe sets).
+repeats the value. A school's password or login cites section 8.9 (confidential to the school)
+and section 10 (social media security: a posted login lets anyone reading in), two findings on
+the same span; a school's door or gate code section 8.9 only; one's own ("my PIN is...", "door
+code at mine") section 10 only. Independent writers label a school's posted login 10 more often
+than 8.9 (49 and 21 of the 70 such posts in our labelled batches and probe sets), a door code
+8.9 (28 of 35).
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ PATTERNS: Final = {
         re.IGNORECASE,
     ),
 }
+# A building's entry code (door, gate, alarm, key safe): confidential to the school (8.9) only.
+# Logins, passwords, Wi-Fi keys and PINs open the school's systems: section 10 as well. Our
+# labelled posts agree: entry codes 8.9 (28 of 35), logins and passwords 10 (49 of 70).
+_ENTRY: Final = re.compile(
+    r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|codes?\s",
+    re.IGNORECASE,
+)
 # Words that give the credential its value: "... is X", "...: X", "changed to X".
 CONTEXT: Final = re.compile(
     r"(?:\b(?:is|are|now|changed\s+to|set\s+to|reset\s+to)\b|'s\b|[:=]|->|→)", re.IGNORECASE
@@ -115,13 +123,15 @@ class SharedCredentialsDetector:
                     end = match.end() + stop - (len(last) - len(last.rstrip(_STRIP)))
                     before = text[max(0, match.start() - 30) : match.start()]
                     own = _OWN.search(text, match.start(), end) or _MY.search(before)
-                    findings += self._findings(match.start(), end, own=own is not None)
+                    entry = _ENTRY.match(match.group()) is not None
+                    findings += self._findings(match.start(), end, own=own is not None, entry=entry)
                     taken = end
                     break
         return findings
 
-    def _findings(self, start: int, end: int, *, own: bool) -> list[Finding]:
-        """One's own secret: section 10. The school's: section 8.9, and section 10 beside it."""
+    def _findings(self, start: int, end: int, *, own: bool, entry: bool) -> list[Finding]:
+        """One's own secret: section 10. The school's: section 8.9, and section 10 beside it
+        unless it is an entry code."""
         if own:
             return [
                 self._finding(
@@ -132,19 +142,22 @@ class SharedCredentialsDetector:
                     f"{PERSONAL_SECTION.cite()} says not to reveal it",
                 )
             ]
+        confidential = self._finding(
+            start,
+            end,
+            SECTION,
+            f"They are confidential to the school, and {SECTION.cite()} says staff must not "
+            "divulge confidential information",
+        )
+        if entry:
+            return [confidential]
         return [
-            self._finding(
-                start,
-                end,
-                SECTION,
-                f"They are confidential to the school, and {SECTION.cite()} says staff must not "
-                "divulge confidential information",
-            ),
+            confidential,
             self._finding(
                 start,
                 end,
                 PERSONAL_SECTION,
-                "Anyone who reads it can get into the school's systems or buildings, which "
+                "Anyone who reads it can get into the school's systems, which "
                 f"{PERSONAL_SECTION.cite()} (social media security) asks staff to guard against",
             ),
         ]

@@ -11,37 +11,41 @@ from detectors.stack import DetectorStack
 
 DETECTOR = SharedCredentialsDetector()
 
+# A login opens the school's systems: 8.9 and 10. An entry code opens a door: 8.9.
+LOGIN = (Section.CONFIDENTIAL, Section.SECURITY)
+ENTRY = (Section.CONFIDENTIAL,)
 FLAGGED = [
-    ("staff wifi pw is Lark!2024 if anyone needs it", "Lark!2024"),
-    ("Guest WiFi: Meadow_Visitors / Primrose77", "Primrose77"),
-    ("gate code's 5190# from Monday, don't lose it", "5190#"),
-    ("new code for the back door is 3382 btw", "3382"),
-    ("The keypad code on the PE store has been changed to 77120*", "77120*"),
-    ("Supply login is supply02 / Oakfield3 for the cover laptop", "Oakfield3"),
-    ("Password for the shared drive = Hedgehog#9 (capital H)", "Hedgehog#9"),
-    ("alarm code is now 0407, please don't set it off again", "0407"),
-    ("lost my lanyard 🙄 PIN is 6612 for the printer if anyone's near", "6612"),
-    ("sign in details for the minibus tracker: transport@oak / Bus-Route5", "Bus-Route5"),
-    ("side gate keypad is 4471# now btw, they changed it", "4471#"),
+    ("staff wifi pw is Lark!2024 if anyone needs it", "Lark!2024", LOGIN),
+    ("Guest WiFi: Meadow_Visitors / Primrose77", "Primrose77", LOGIN),
+    ("gate code's 5190# from Monday, don't lose it", "5190#", ENTRY),
+    ("new code for the back door is 3382 btw", "3382", ENTRY),
+    ("The keypad code on the PE store has been changed to 77120*", "77120*", ENTRY),
+    ("Supply login is supply02 / Oakfield3 for the cover laptop", "Oakfield3", LOGIN),
+    ("Password for the shared drive = Hedgehog#9 (capital H)", "Hedgehog#9", LOGIN),
+    ("alarm code is now 0407, please don't set it off again", "0407", ENTRY),
+    ("lost my lanyard 🙄 PIN is 6612 for the printer if anyone's near", "6612", LOGIN),
+    ("sign in details for the minibus tracker: transport@oak / Bus-Route5", "Bus-Route5", LOGIN),
+    ("side gate keypad is 4471# now btw, they changed it", "4471#", ENTRY),
     (
         "SIMS from home: username admin.office, password BFA_Office2024! don't change anything",
         "BFA_Office2024!",
+        LOGIN,
     ),
 ]
 
 
-@pytest.mark.parametrize(("text", "value"), FLAGGED)
-def test_a_schools_credential_with_its_value_is_confidential_and_a_security_risk(
-    text: str, value: str
+@pytest.mark.parametrize(("text", "value", "sections"), FLAGGED)
+def test_a_schools_credential_with_its_value_is_confidential(
+    text: str, value: str, sections: tuple[Section, ...]
 ) -> None:
-    confidential, security = DETECTOR.detect(text, None)
-    for finding, section in ((confidential, Section.CONFIDENTIAL), (security, Section.SECURITY)):
-        assert finding.section == section.value
+    found = DETECTOR.detect(text, None)
+    assert [f.section for f in found] == [s.value for s in sections]
+    for finding, section in zip(found, sections, strict=True):
         assert finding.severity is Severity.HIGH
         assert text[finding.start : finding.end].endswith(value)  # the span reaches the value
         assert value not in finding.explanation  # the explanation never repeats the secret
         assert section.cite() in finding.explanation
-    assert (confidential.start, confidential.end) == (security.start, security.end)
+    assert len({(f.start, f.end) for f in found}) == 1
 
 
 CLEAN = [
@@ -109,13 +113,12 @@ def test_my_laptop_beside_the_staff_wifi_is_still_the_schools() -> None:
     assert [f.section for f in found] == [Section.CONFIDENTIAL.value, Section.SECURITY.value]
 
 
-def test_one_pair_of_findings_per_credential_and_offsets_on_the_original() -> None:
+def test_one_finding_per_credential_and_section_and_offsets_on_the_original() -> None:
     text = "Morning all\nwifi pw: Finch2024!\nalarm code is 9931"
     found = DETECTOR.detect(text, None)
     assert [text[f.start : f.end] for f in found] == [
         "wifi pw: Finch2024!",
         "wifi pw: Finch2024!",
-        "alarm code is 9931",
         "alarm code is 9931",
     ]
 
