@@ -31,6 +31,7 @@ from detectors.policy.sections import (
     load_model,
     school_years,
 )
+from detectors.stack import DetectorStack
 
 # (section, post)
 POSITIVE = [
@@ -346,18 +347,15 @@ def test_school_years_are_found_by_their_following_year(text: str, years: list[s
     assert [text[a:b] for a, b in school_years(text)] == years
 
 
-def test_a_school_year_beside_a_name_is_no_date_of_birth(
-    classifier: SectionClassifierDetector,
-) -> None:
-    """The heads read the post with its school year blanked out: the pupil is read, not a
-    date of birth."""
+def test_a_school_year_beside_a_name_is_no_date_of_birth(stack: DetectorStack) -> None:
+    """The heads read the post with its school year blanked out: the pupil reaches review,
+    not a date of birth."""
     text = "Introducing our new Head Boy for 2026/27 – Tobias Wright!"
-    found = {f.section: f for f in classifier.detect(text, None)}
-    assert (
-        Section.SECURITY.value not in found
-        or found[Section.SECURITY.value].severity is Severity.LOW
+    review = [f for f in stack.detect(text) if f.severity.rank >= Severity.MEDIUM.rank]
+    assert Section.SECURITY.value not in {f.section for f in review}
+    assert any(
+        f.type == "PUPIL_IDENTIFIED" and text[f.start : f.end] == "Tobias Wright" for f in review
     )
-    assert found[Section.PUPIL_IDENTITY.value].severity.rank >= Severity.MEDIUM.rank
 
 
 @pytest.mark.parametrize(
