@@ -114,6 +114,34 @@ FLAGGED = [
     ),
     ("Farage must go #GeneralElection", "POLITICAL", "8.11", M, "Farage"),
     ("Doors open at 7am, polls close at 10pm. #ToriesOut", "POLITICAL", "8.11", M, "#ToriesOut"),
+    (
+        "Poppy in 4B had a bruise on her cheek again, says she fell over the dog. Not convinced",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "bruise",
+    ),
+    (
+        "Sad one today, the little lad I read with is going into foster care on Friday",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "going into foster care",
+    ),
+    (
+        "Locked out again!! 14 Birch Grove, the one with the blue bins, anyone got a ladder 😩",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "14 Birch Grove",
+    ),
+    (
+        "Did the fire safety quiz for Sue cos she's snowed under, used her login 😂",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "used her login",
+    ),
     ("Proud of this town today #VoteGreen #GreenSurge", "POLITICAL", "8.11", M, "#VoteGreen"),
     ("Not my usual post but #GTTO and that's all", "POLITICAL", "8.11", M, "#GTTO"),
     ("Science dept out in force on the doors. #Labour", "POLITICAL", "8.11", M, "#Labour"),
@@ -540,6 +568,9 @@ CLEAN = [
     "Y6 leavers' assembly photos are on the website (faces blurred as always, names on request).",
     "Swimming lessons resume Monday: the shower block is fixed, bring a towel.",
     "Our U13s wore the armbands with pride for #KickItOut weekend.",
+    "First aid course today: how to treat a bruise, a sprain and a burn.",
+    "Foster Care Fortnight: could you become a foster carer? Information evening on Tuesday.",
+    "Staff training on the signs of abuse: bruising in unusual places, a child who won't say.",
     "Vote Maya for school council! Posters up in the hall. #VoteMaya",
     "#GreenDay tribute band at the summer fair, #LabourDay bank holiday Monday, school shut.",
     "Free 1-2-1 tutoring through the school's National Tutoring offer, ask the office.",
@@ -592,6 +623,7 @@ CLASSIFIER_FALSE_ALARMS = [
     "Our school's business manager is quoting the trip price next week.",
     "Y6 SATs reading paper this morning and we are so proud of how they tackled it",
     "[photo: the Y3 team with the cup, faces visible, shared with parents' consent]",
+    "Great match, Sam took one on the arm from the ball but he's fine, back next week",
 ]
 
 
