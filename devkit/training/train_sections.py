@@ -8,7 +8,11 @@ One head per policy section the labelled batches cover (8.4, 8.5, 8.9, 8.10, 8.1
 logit = MIX * bag_of_words + (1 - MIX) * embedding. Both are class-balanced.
 
 Data: every batch in devkit/training/data/policy/*.jsonl (the folder is re-read on each run, so a
-new batch is picked up) except `validation_mixed.jsonl`, which is held out.
+new batch is picked up) except `validation_mixed.jsonl`, which is held out; `--extra-list` adds
+the batches a file names. The shipped model (round 13, decided on eval/probe/probe_bg..bl) is
+`--extra-list devkit/training/data/read_probes.txt --budget 0.06 --low-budget 0.24`, with the
+list naming probe a..at (its meta records the files); read_probes_r14.txt adds ba..bl, read since,
+for round 14's held-back candidates.
 
 Calibration (Platt scaling: two numbers per head) and thresholds are chosen on scores no head saw
 its own post for. `--thresholds-from oof` (the default, and the shipped model since round 7):
