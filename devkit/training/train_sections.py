@@ -54,7 +54,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -340,6 +340,7 @@ def choose(
     budget: float,
     objective: str,
     low_budget: float | None = None,
+    section_budgets: Mapping[int, float] | None = None,
 ) -> Choice:
     """Platt scaling per head (on its finite scores), then `medium` thresholds within `budget`
     and `low` ones within `low_budget` (three times `budget` unless given)."""
@@ -349,6 +350,13 @@ def choose(
         platt.append(fit_platt(z[finite, j], y[finite, j]))
     p = calibrated(z, platt)
     medium, _ = thresholds(p, y, budget, objective)
+    # A head named in `section_budgets` keeps the `medium` threshold the walk gives it at its own
+    # budget (so a tighter budget for the rest need not cost pupils identified their recall).
+    for other in sorted(set((section_budgets or {}).values())):
+        cut, _ = thresholds(p, y, other, objective)
+        for j, b in (section_budgets or {}).items():
+            if b == other:
+                medium[j] = cut[j]
     low_budget = min(0.5, 3 * budget) if low_budget is None else low_budget
     low, _ = thresholds(p, y, low_budget, objective)
     return Choice(platt, medium, low, p)
@@ -377,6 +385,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="clean posts at `low` or above (default: three times --budget); `low` is what a "
         "cue-word finding needs from its section's head to reach review",
+    )
+    parser.add_argument(
+        "--section-budget",
+        action="append",
+        default=[],
+        metavar="SECTION=BUDGET",
+        help="this head's `medium` threshold from the walk at its own budget (e.g. 8.4=0.06)",
     )
     parser.add_argument("--objective", choices=("sum", "log"), default="log")
     parser.add_argument("--mix", type=float, default=MIX, help="weight of the bag of words")
@@ -408,7 +423,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         z_choose, y_choose = out_of_fold(f, y, [p.source for p in train], **fit), y
     else:
         z_choose, y_choose = zv, yv
-    choice = choose(z_choose, y_choose, args.budget, args.objective, args.low_budget)
+    own = dict(item.split("=", 1) for item in args.section_budget)
+    unknown = set(own) - set(heads)
+    if unknown:
+        parser.error(f"--section-budget names no head: {sorted(unknown)}")
+    section_budgets = {heads.index(h): float(b) for h, b in own.items()}
+    choice = choose(
+        z_choose, y_choose, args.budget, args.objective, args.low_budget, section_budgets
+    )
     platt, medium, low = choice.platt, choice.medium, choice.low
     parts: dict[str, dict[str, Any]] = {}
     for j, head in enumerate(heads):

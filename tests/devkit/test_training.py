@@ -121,6 +121,24 @@ def test_low_thresholds_follow_their_own_budget() -> None:
     assert choose(z, y, 0.08, "log").low == given.low  # three times 0.08 is 0.24
 
 
+def test_a_section_budget_keeps_that_heads_medium_threshold() -> None:
+    """`--section-budget 8.4=0.06`: that head's `medium` comes from the walk at its own budget,
+    every other head's from `--budget`."""
+    from devkit.training.train_sections import choose
+
+    rng = np.random.default_rng(2)
+    y = np.zeros((300, 2), dtype=bool)
+    y[:30, 0] = True
+    y[30:60, 1] = True
+    z = rng.normal(0, 1, size=(300, 2))
+    z[y] += 1.5
+    tight, loose = choose(z, y, 0.05, "log"), choose(z, y, 0.2, "log")
+    mixed = choose(z, y, 0.05, "log", section_budgets={0: 0.2})
+    assert mixed.medium == [loose.medium[0], tight.medium[1]]
+    assert mixed.medium[0] < tight.medium[0]  # the looser budget reaches lower on that head
+    assert mixed.low == tight.low
+
+
 def test_log_objective_does_not_starve_the_hard_head() -> None:
     """Head 0 is easy (three positives per step down), head 1 hard (one per step): macro recall
     spends the budget on head 0; the sum of log recalls gives head 1 more of it."""
