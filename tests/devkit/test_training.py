@@ -102,17 +102,23 @@ def test_thresholds_keep_clean_posts_flagged_within_the_budget() -> None:
     )
 
 
+def _two_heads(*, seed: int, shift: float) -> tuple[np.ndarray, np.ndarray]:
+    """Raw scores of two heads over 300 posts, 30 positives each, positives `shift` higher."""
+    rng = np.random.default_rng(seed)
+    y = np.zeros((300, 2), dtype=bool)
+    y[:30, 0] = True
+    y[30:60, 1] = True
+    z = rng.normal(0, 1, size=(300, 2))
+    z[y] += shift
+    return z, y
+
+
 def test_low_thresholds_follow_their_own_budget() -> None:
     """`low` (the support a cue-word finding needs) is chosen at `--low-budget` when given, so a
     tighter `medium` budget need not take the support away."""
     from devkit.training.train_sections import choose
 
-    rng = np.random.default_rng(1)
-    y = np.zeros((300, 2), dtype=bool)
-    y[:30, 0] = True
-    y[30:60, 1] = True
-    z = rng.normal(0, 1, size=(300, 2))
-    z[y] += 2.0
+    z, y = _two_heads(seed=1, shift=2.0)
     default = choose(z, y, 0.06, "log")
     given = choose(z, y, 0.06, "log", low_budget=0.24)
     assert given.medium == default.medium and given.platt == default.platt
@@ -126,12 +132,7 @@ def test_a_section_budget_keeps_that_heads_medium_threshold() -> None:
     every other head's from `--budget`."""
     from devkit.training.train_sections import choose
 
-    rng = np.random.default_rng(2)
-    y = np.zeros((300, 2), dtype=bool)
-    y[:30, 0] = True
-    y[30:60, 1] = True
-    z = rng.normal(0, 1, size=(300, 2))
-    z[y] += 1.5
+    z, y = _two_heads(seed=2, shift=1.5)
     tight, loose = choose(z, y, 0.05, "log"), choose(z, y, 0.2, "log")
     mixed = choose(z, y, 0.05, "log", section_budgets={0: 0.2})
     assert mixed.medium == [loose.medium[0], tight.medium[1]]
