@@ -69,8 +69,8 @@ from detectors.policy.textmodel import TextModel, analyze_chars, analyze_words
 
 DATA: Final = Path(__file__).resolve().parent / "data" / "policy"
 REPO: Final = Path(__file__).resolve().parents[2]
-# The probe sets (eval/probe/) whose errors have been read: round 12's candidate models trained on
-# them as more writers' batches (`--extra-list`); the sets not named here stay unread measurements.
+# The probe sets (eval/probe/) read by round 12: the shipped model (round 13) trains on them as
+# more writers' batches (`--extra-list`); the sets not named here stay out of its training data.
 READ_PROBES: Final = Path(__file__).resolve().parent / "data" / "read_probes.txt"
 VALIDATION: Final = "validation_mixed.jsonl"
 MIX: Final = 0.7
@@ -352,11 +352,10 @@ def choose(
     medium, _ = thresholds(p, y, budget, objective)
     # A head named in `section_budgets` keeps the `medium` threshold the walk gives it at its own
     # budget (so a tighter budget for the rest need not cost pupils identified their recall).
-    for other in sorted(set((section_budgets or {}).values())):
-        cut, _ = thresholds(p, y, other, objective)
-        for j, b in (section_budgets or {}).items():
-            if b == other:
-                medium[j] = cut[j]
+    budgets = section_budgets or {}
+    walks = {b: thresholds(p, y, b, objective)[0] for b in set(budgets.values())}
+    for j, b in budgets.items():
+        medium[j] = walks[b][j]
     low_budget = min(0.5, 3 * budget) if low_budget is None else low_budget
     low, _ = thresholds(p, y, low_budget, objective)
     return Choice(platt, medium, low, p)
