@@ -66,6 +66,8 @@ class Cues(BaseModel):
     team_thanks: Regex
     impersonation_warning: Regex
     adult_news_with_consent: Regex
+    adult_news_told: Regex
+    child_or_family_words: Regex
     business_named: Regex
     verdict_words: Regex
     role_mailboxes: list[str]
@@ -107,6 +109,8 @@ class CompiledCues:
         self.team_thanks = _compile(cues.team_thanks)
         self.impersonation_warning = _compile(cues.impersonation_warning)
         self.adult_news_with_consent = _compile(cues.adult_news_with_consent)
+        self.adult_news_told = _compile(cues.adult_news_told)
+        self.child_or_family_words = _compile(cues.child_or_family_words)
         self.business_named = _compile(cues.business_named)
         self.verdict_words = _compile(cues.verdict_words)
         self.role_mailboxes = frozenset(m.lower() for m in cues.role_mailboxes)

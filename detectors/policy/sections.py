@@ -136,6 +136,11 @@ COLLEAGUE_NEWS: Final = (
     "nothing else that points to a child) or a colleague's news shared with their consent, "
     f"which {Section.PUPIL_IDENTITY.cite()} does not restrict. Kept at low severity."
 )
+COLLEAGUE_NEWS_DISCUSSED: Final = (
+    "Read as a whole, this post could be discussing a pupil, but it passes on a colleague's own "
+    "news at their request or with their consent, and nothing in it points to a child or a "
+    f"family: {Section.PUPILS_DISCUSSED.cite()} is about pupils. Kept at low severity."
+)
 SCHOOL_CONTACT: Final = (
     "Read as a whole, this post could be about personal details or security, but the contact "
     "details it gives sit beside the school's own words (school, office, reception, our "
@@ -401,11 +406,18 @@ def _colleague_news(text: str) -> bool:
     """Whether the post is a birthday greeting between adults ("have a lovely day hun x", "cake
     in the kitchen"): a birthday is its only child cue, and an adult's celebration words are in
     it; or staff news told with the colleague's consent ("Mrs Nowak is expecting! Shared with her
-    blessing")."""
+    blessing"), or passed on at their request in a post with no word of a child or a family
+    ("Donna's asked me to tell yas she's back Monday")."""
     c = cues()
     kinds = {cue.kind for cue in c.child_cues if cue.pattern.search(text) is not None}
     return (
-        c.birthday_between_adults(kinds, text) or c.adult_news_with_consent.search(text) is not None
+        c.birthday_between_adults(kinds, text)
+        or c.adult_news_with_consent.search(text) is not None
+        or (
+            not kinds
+            and c.adult_news_told.search(text) is not None
+            and c.child_or_family_words.search(text) is None
+        )
     )
 
 
@@ -418,6 +430,7 @@ ALLOWED_READINGS: Final[Mapping[Section, tuple[Callable[[str], bool], str]]] = M
         Section.POLITICAL: (_pupil_democracy, PUPIL_DEMOCRACY),
         Section.SUPPLIERS: (_team_thanks, TEAM_THANKS),
         Section.PUPIL_IDENTITY: (_colleague_news, COLLEAGUE_NEWS),
+        Section.PUPILS_DISCUSSED: (_colleague_news, COLLEAGUE_NEWS_DISCUSSED),
         Section.IMPERSONATION: (_impersonation_warning, IMPERSONATION_WARNING),
     }
 )

@@ -208,6 +208,15 @@ CONTACT_SEVERITY = [
     ("Community bookings evenings and weekends, call 0114 296 4470.", "PHONE_NUMBER", Severity.LOW),
     ("Our safeguarding team can be contacted on 0114 296 4455.", "PHONE_NUMBER", Severity.LOW),
     ("Open as normal despite the snow. Club phone: 01669 640213", "PHONE_NUMBER", Severity.LOW),
+    # the school's number in the possessive, a named office asked for, more role mailboxes
+    ("Hall hire: the school's number is 01632 960515", "PHONE_NUMBER", Severity.LOW),
+    ("Fee queries? Contact the bursary on 01632 960516.", "PHONE_NUMBER", Severity.LOW),
+    ("Call the Registrar on 01632 960517 to book a tour", "PHONE_NUMBER", Severity.LOW),
+    ("Contact the inclusion team on 01632 960518", "PHONE_NUMBER", Severity.LOW),
+    ("Subject access requests go to dpo@fenbridge.example.org", "EMAIL_ADDRESS", Severity.LOW),
+    ("Worried? Email pastoral@fenbridge.example.org", "EMAIL_ADDRESS", Severity.LOW),
+    ("Contact the team on 07700 900519", "PHONE_NUMBER", Severity.MEDIUM),  # a mobile
+    ("Contact Jo Pike on 01632 960520", "PHONE_NUMBER", Severity.MEDIUM),  # a person's
     (
         "Worried about a child? Call the Children's Services front door on 01582 547 000.",
         "PHONE_NUMBER",

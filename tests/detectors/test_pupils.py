@@ -141,6 +141,8 @@ NOT_A_PUPIL = [
     "Congrats Priya on Head of Year 12!! Announced in briefing this morning so we can shout",
     "We're delighted to share that Mrs Nowak (Maths) is expecting her second baby in the spring! "
     "Shared with her blessing. Congratulations Ania!",
+    "Sue's asked me to tell everyone she's out of hospital and back on Monday. Cards not flowers!",
+    "Big news: Gareth says we can announce he's passed his forest school level 3 🌲",
 ]
 
 

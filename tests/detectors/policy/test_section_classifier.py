@@ -326,6 +326,10 @@ def test_thanking_the_schools_own_teams_is_not_endorsing_a_business(
         # a colleague's news told with their consent
         ("Mr Hussain ran the London Marathon! (Shared with his permission.)", True),
         ("Shared with her permission: Ella in Year 2 got her swimming badge", False),  # no adult
+        # ... or passed on at the colleague's own request, with no word of a child or family
+        ("Sue's asked me to tell everyone she's back on Monday 🎉", True),
+        ("Kai's mum asked me to tell you he's in hospital again", False),  # a family
+        ("Lily in 3B said we can share: she's got a puppy!", False),  # a child cue
     ],
 )
 def test_a_colleagues_birthday_or_news_is_not_a_pupil(text: str, lowered: bool) -> None:
