@@ -20,7 +20,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from core.findings import Finding, Severity
 from detectors.encoder import SentenceEncoder, load_encoder
 from detectors.features import PostFeatures
-from detectors.policy.matching import compile_terms, found_in
+from detectors.policy.matching import compile_terms, finditer
 from detectors.policy.packs import OffensivePack, PackError, PackSet
 from detectors.policy.textmodel import Score, TextModel
 
@@ -56,6 +56,7 @@ class OffensiveClassifierDetector:
         if missing:
             raise ValueError(f"the offensive-language model lacks head(s) {sorted(missing)}")
         self._groups = compile_terms(pack.protected_groups)
+        self._not_groups = compile_terms(pack.not_groups)
         self.reads_embedding = self.model.reads_embedding
         self.encoder: SentenceEncoder | None = None
         if self.reads_embedding:
@@ -108,11 +109,20 @@ class OffensiveClassifierDetector:
             hate.span is not None
             and hate.probability >= pack.hate_threshold
             and hostile
-            and found_in(self._groups, features.text, 0, len(features.text))  # about a group
+            and self._names_a_group(features.text)
         ):
             severity = _grade(hate.probability, pack.hate_medium_threshold, 2.0)
             findings.append(self._finding(pack.type, hate, severity, pack.hate_explanation))
         return findings
+
+    def _names_a_group(self, text: str) -> bool:
+        """Whether a protected group is named outside the phrases where its word names a place
+        or a thing ("the Black Country Museum")."""
+        places = [m.span() for m in finditer(self._not_groups, text)]
+        return any(
+            not any(a <= m.start() and m.end() <= b for a, b in places)
+            for m in finditer(self._groups, text)
+        )
 
     def _finding(self, kind: str, score: Score, severity: Severity, why: str) -> Finding:
         assert score.span is not None

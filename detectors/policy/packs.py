@@ -262,10 +262,13 @@ class OffensivePack(_PackBase):
     protected_groups: Terms = Field(
         description="words naming a group by a protected characteristic: a hate finding needs one"
     )
+    not_groups: Terms = Field(
+        default_factory=list, description="phrases whose group word names a place or a thing"
+    )
     offensive_explanation: str = Field(min_length=20)
     hate_explanation: str = Field(min_length=20)
 
-    _mention = field_validator("mention_context", "protected_groups")(_clean_terms)
+    _mention = field_validator("mention_context", "protected_groups", "not_groups")(_clean_terms)
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> OffensivePack:

@@ -814,3 +814,20 @@ def test_discriminatory_needs_hostility_towards_a_group(
     found = [f for f in _run(detectors, text, None) if f.detector == "policy:offensive-classifier"]
     hits = [f for f in found if f.type == "DISCRIMINATORY" and f.severity is not L]
     assert bool(hits) is discriminatory, found
+
+
+@pytest.mark.parametrize(
+    ("text", "names_a_group"),
+    [
+        ("Black Country Scaffolding on site all week", False),  # a place, not a group
+        ("Black Friday deals on laptops", False),
+        ("Black families in the Black Country", True),  # the group is also named
+        ("Women's football at the Black Country Museum", True),
+        ("Black coffee and a whiteboard pen", False),
+    ],
+)
+def test_a_group_word_in_a_place_name_names_no_group(
+    detectors: list, text: str, names_a_group: bool
+) -> None:
+    classifier = next(d for d in detectors if d.name == "policy:offensive-classifier")
+    assert classifier._names_a_group(text) is names_a_group
