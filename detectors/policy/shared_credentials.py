@@ -42,7 +42,7 @@ PATTERNS: Final = {
     "credential": re.compile(
         r"\b(?:"
         r"pass(?:word|code|phrase)s?|pw|pwd|p/w|wi-?fi(?:\s+(?:key|code|password|pw))?|"
-        r"network\s+key|log-?ins?|user\s?names?|(?:sign|log)\s+in\s+details|"
+        r"network\s+key|log-?ins?|logged\s+in|user\s?names?|(?:sign|log)\s+in\s+details|"
         r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|"
         rf"codes?\s+(?:for|to|on|of)\s+(?:the\s+)?(?:[\w'-]+\s+){{0,2}}{_PLACES}|"
         r"(?-i:PIN)(?:\s+(?:code|number))?|pin\s+(?:code|number)"
@@ -57,9 +57,10 @@ _ENTRY: Final = re.compile(
     r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|codes?\s",
     re.IGNORECASE,
 )
-# Words that give the credential its value: "... is X", "...: X", "changed to X".
+# Words that give the credential its value: "... is X", "...: X", "changes to X".
 CONTEXT: Final = re.compile(
-    r"(?:\b(?:is|are|now|changed\s+to|set\s+to|reset\s+to)\b|'s\b|[:=]|->|→)", re.IGNORECASE
+    r"(?:\b(?:is|are|now|chang(?:e|es|ed|ing)\s+to|set\s+to|reset\s+to)\b|'s\b|[:=]|->|→)",
+    re.IGNORECASE,
 )
 WINDOW_CHARS: Final = 60  # the value sits within a few words of the credential word
 _TOKEN: Final = re.compile(r"\S+")

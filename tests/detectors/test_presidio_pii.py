@@ -216,6 +216,7 @@ CONTACT_SEVERITY = [
     ("Subject access requests go to dpo@fenbridge.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("Worried? Email pastoral@fenbridge.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("Contact the team on 07700 900519", "PHONE_NUMBER", Severity.MEDIUM),  # a mobile
+    ("Tours on Tuesdays: ring 01632 960521 to book", "PHONE_NUMBER", Severity.LOW),
     ("Contact Jo Pike on 01632 960520", "PHONE_NUMBER", Severity.MEDIUM),  # a person's
     (
         "Worried about a child? Call the Children's Services front door on 01582 547 000.",

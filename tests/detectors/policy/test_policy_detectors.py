@@ -530,6 +530,7 @@ CLEAN = [
     "School is closed on Monday 26-05-25 for the bank holiday.",
     "World Book Day: so many witches, wizards and one very convincing dragon.",
     "Year 5 walked a section of Offa's Dyke for their history topic.",
+    "Nearly put the minibus in the dyke on Fen Road this morning, it's like an ice rink",
     "Our school address is 12 Station Road, LE1 5AA; the office opens at 8am.",
     "Please be aware of a fake account pretending to be our school. Please report it.",
     "The football match has been suspended because of the waterlogged pitch.",

@@ -328,6 +328,7 @@ def test_thanking_the_schools_own_teams_is_not_endorsing_a_business(
         ("Shared with her permission: Ella in Year 2 got her swimming badge", False),  # no adult
         # ... or passed on at the colleague's own request, with no word of a child or family
         ("Sue's asked me to tell everyone she's back on Monday 🎉", True),
+        ("Jo's passed her NPQH! She said I could brag so I'm bragging", True),
         ("Kai's mum asked me to tell you he's in hospital again", False),  # a family
         ("Lily in 3B said we can share: she's got a puppy!", False),  # a child cue
     ],

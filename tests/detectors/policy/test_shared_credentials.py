@@ -26,6 +26,8 @@ FLAGGED = [
     ("lost my lanyard 🙄 PIN is 6612 for the printer if anyone's near", "6612", LOGIN),
     ("sign in details for the minibus tracker: transport@oak / Bus-Route5", "Bus-Route5", LOGIN),
     ("side gate keypad is 4471# now btw, they changed it", "4471#", ENTRY),
+    ("Staffroom door code changes to 6093# after half term", "6093#", ENTRY),
+    ("Hall PC's logged in as me, if it locks it's jbarker / Heron2026!", "Heron2026!", LOGIN),
     (
         "SIMS from home: username admin.office, password BFA_Office2024! don't change anything",
         "BFA_Office2024!",
