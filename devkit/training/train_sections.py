@@ -9,10 +9,10 @@ logit = MIX * bag_of_words + (1 - MIX) * embedding. Both are class-balanced.
 
 Data: every batch in devkit/training/data/policy/*.jsonl (the folder is re-read on each run, so a
 new batch is picked up) except `validation_mixed.jsonl`, which is held out; `--extra-list` adds
-the batches a file names. The shipped model (round 13, decided on eval/probe/probe_bg..bl) is
-`--extra-list devkit/training/data/read_probes.txt --budget 0.06 --low-budget 0.24`, with the
-list naming probe a..at (its meta records the files); read_probes_r14.txt adds ba..bl, read since,
-for round 14's held-back candidates.
+the batches a file names. The shipped model (round 16's T6, decided on eval/probe/probe_ce..cj in
+round 17) is `--extra-list devkit/training/data/read_probes.txt --budget 0.06 --low-budget 0.24`,
+with the list naming probe a..at and ba..bx (its meta records the files); read_probes_r14.txt
+names round 14's held-back candidates' batches (probe a..at and ba..bl).
 
 Calibration (Platt scaling: two numbers per head) and thresholds are chosen on scores no head saw
 its own post for. `--thresholds-from oof` (the default, and the shipped model since round 7):
@@ -69,8 +69,8 @@ from detectors.policy.textmodel import TextModel, analyze_chars, analyze_words
 
 DATA: Final = Path(__file__).resolve().parent / "data" / "policy"
 REPO: Final = Path(__file__).resolve().parents[2]
-# The probe sets (eval/probe/) read by round 12: the shipped model (round 13) trains on them as
-# more writers' batches (`--extra-list`); the sets not named here stay out of its training data.
+# The probe sets (eval/probe/) read by round 15: the shipped model (round 16's T6) trains on them
+# as more writers' batches (`--extra-list`); the sets not named here stay out of its training data.
 READ_PROBES: Final = Path(__file__).resolve().parent / "data" / "read_probes.txt"
 VALIDATION: Final = "validation_mixed.jsonl"
 MIX: Final = 0.7

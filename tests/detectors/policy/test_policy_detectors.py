@@ -547,7 +547,6 @@ CLEAN = [
     "Blue tits are nesting in our bird box! Watch live at birdcam.example/bluetits",
     "We're inviting quotes for the new playground, budget around £20k. Details on our website.",
     "Year 2 loved their trip to the zoo and drew the animals they saw.",
-    "Parents' evening for 10W starts at 4pm; the feral cats in the car park are not ours.",
     "Year 9 were thick as thieves in their teams on the enterprise day, lovely to see.",
     "GCSE English Language paper 1 revision session tonight, past papers on Teams.",
     "Our PTA's bid for the £5k lottery grant was successful!",
@@ -575,7 +574,6 @@ CLEAN = [
     "A little hint for tomorrow's paper: get a good night's sleep and bring two black pens!",
     "Our DSL spoke at the national safeguarding conference on child protection plans.",
     "Went on a bender after the Christmas do, never again.",
-    "Paper 1 revision: section A is always the unseen poem, so practise one a week.",
     "A lesson on the Suffragettes turned into a massive debate about whether 16 year olds should "
     "vote. I kept my own views out of it.",
     "Someone's set up an insta pretending to be us. It's NOT ours, I've reported it. Please tell "
@@ -641,6 +639,9 @@ CLASSIFIER_FALSE_ALARMS = [
     "Y6 SATs reading paper this morning and we are so proud of how they tackled it",
     "[photo: the Y3 team with the cup, faces visible, shared with parents' consent]",
     "Great match, Sam took one on the arm from the ball but he's fine, back next week",
+    # since round 17's model (round 16's T6)
+    "Parents' evening for 10W starts at 4pm; the feral cats in the car park are not ours.",
+    "Paper 1 revision: section A is always the unseen poem, so practise one a week.",
 ]
 
 
