@@ -137,9 +137,10 @@ COLLEAGUE_NEWS: Final = (
     f"which {Section.PUPIL_IDENTITY.cite()} does not restrict. Kept at low severity."
 )
 COLLEAGUE_NEWS_DISCUSSED: Final = (
-    "Read as a whole, this post could be discussing a pupil, but it passes on a colleague's own "
-    "news at their request or with their consent, and nothing in it points to a child or a "
-    f"family: {Section.PUPILS_DISCUSSED.cite()} is about pupils. Kept at low severity."
+    "Read as a whole, this post could be discussing a pupil, but it is a birthday greeting "
+    "between adults or a colleague's own news passed on at their request or with their consent, "
+    f"and nothing in it points to a child: {Section.PUPILS_DISCUSSED.cite()} is about pupils. "
+    "Kept at low severity."
 )
 SCHOOL_CONTACT: Final = (
     "Read as a whole, this post could be about personal details or security, but the contact "
