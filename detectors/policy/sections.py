@@ -213,6 +213,20 @@ def _without_repeats(findings: list[Finding]) -> list[Finding]:
 _SCHOOL_YEAR: Final = re.compile(r"\b((?:19|20)\d\d)\s?[/–-]\s?((?:19|20)?\d\d)\b")
 
 
+# X sends a retweet as "RT @user: <the start of the text>…" and the whole reposted text beside it
+# (stored as a later part). The heads read the text once: the truncated copy is blanked when the
+# rest of the post holds it whole, or its half-words dilute the reading ("Star baker: Is…").
+_RETWEET_COPY: Final = re.compile(r"^RT @\w{1,15}: (?P<copy>.+?)\s*…", re.DOTALL)
+
+
+def retweet_copies(text: str) -> list[tuple[int, int]]:
+    """The span of a retweet's truncated copy whose text the post also holds in full."""
+    m = _RETWEET_COPY.match(text)
+    if m is None or len(m["copy"]) < 20 or text.find(m["copy"], m.end()) < 0:
+        return []
+    return [m.span()]
+
+
 def school_years(text: str) -> list[tuple[int, int]]:
     """Spans of school years: the second year must be the year after the first (as a checksum
     is validated), so "2026-09" of an ISO date is not one."""
@@ -320,9 +334,10 @@ class SectionClassifierDetector:
         return all(self._groups.fullmatch(text[a:b]) for a, b in score.words)
 
     def _masked(self, text: str) -> str | None:
-        """The text with each innocent phrase (a slur's `not_in`, such as "chink of light") and
-        each school year ("2026/27") blanked out, offsets kept; None when there is none."""
-        spans = school_years(text)
+        """The text with each innocent phrase (a slur's `not_in`, such as "chink of light"), each
+        school year ("2026/27") and a retweet's truncated copy blanked out, offsets kept; None
+        when there is none."""
+        spans = school_years(text) + retweet_copies(text)
         if self._innocent is not None:
             spans += [m.span() for m in finditer(self._innocent, text)]
         if not spans:

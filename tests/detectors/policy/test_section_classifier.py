@@ -29,6 +29,7 @@ from detectors.policy.sections import (
     corroborate,
     explain,
     load_model,
+    retweet_copies,
     school_years,
 )
 from detectors.stack import DetectorStack
@@ -350,6 +351,23 @@ def test_a_colleagues_birthday_or_news_is_not_a_pupil(text: str, lowered: bool) 
 )
 def test_school_years_are_found_by_their_following_year(text: str, years: list[str]) -> None:
     assert [text[a:b] for a, b in school_years(text)] == years
+
+
+FULL = "Thanks to all who came to the cake sale, we raised £300 for the Year 6 trip! Top baker: Mo"
+COPY = "RT @FriendsOfOak: Thanks to all who came to the cake sale, we raised £300 for the Ye…"
+
+
+@pytest.mark.parametrize(
+    ("text", "blanked"),
+    [
+        (f"{COPY}\n\n{FULL}", [COPY]),  # X's retweet: a truncated copy and the whole text
+        (f"{COPY}\n\nSomething else entirely", []),  # the whole text is not in the post
+        ("RT @FriendsOfOak: a short one…\n\na short one, whole", []),  # too short to tell
+        (f"Look at this! {COPY}\n\n{FULL}", []),  # not a retweet's own text
+    ],
+)
+def test_a_retweets_truncated_copy_is_read_once(text: str, blanked: list[str]) -> None:
+    assert [text[a:b] for a, b in retweet_copies(text)] == blanked
 
 
 def test_a_school_year_beside_a_name_is_no_date_of_birth(stack: DetectorStack) -> None:
