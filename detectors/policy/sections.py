@@ -216,13 +216,14 @@ _SCHOOL_YEAR: Final = re.compile(r"\b((?:19|20)\d\d)\s?[/–-]\s?((?:19|20)?\d\d
 # X sends a retweet as "RT @user: <the start of the text>…" and the whole reposted text beside it
 # (stored as a later part). The heads read the text once: the truncated copy is blanked when the
 # rest of the post holds it whole, or its half-words dilute the reading ("Star baker: Is…").
-_RETWEET_COPY: Final = re.compile(r"^RT @\w{1,15}: (?P<copy>.+?)\s*…", re.DOTALL)
+# Bounded to a tweet's length, so a hostile post of one long whitespace run costs nothing.
+_RETWEET_COPY: Final = re.compile(r"^RT @\w{1,15}: (?P<copy>.{20,280}?)\s{0,8}…", re.DOTALL)
 
 
 def retweet_copies(text: str) -> list[tuple[int, int]]:
     """The span of a retweet's truncated copy whose text the post also holds in full."""
     m = _RETWEET_COPY.match(text)
-    if m is None or len(m["copy"]) < 20 or text.find(m["copy"], m.end()) < 0:
+    if m is None or text.find(m["copy"], m.end()) < 0:
         return []
     return [m.span()]
 
