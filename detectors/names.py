@@ -189,7 +189,10 @@ def is_adult(post: PostView, start: int, end: int) -> bool:
     before = [t for t in post.doc[max(0, i - 3) : i] if not t.is_punct]
     if before and before[-1].lower_.rstrip(".") in c.adult_titles:
         return True
-    if any(t.lower_ in c.adult_roles and not _pupils_role(post, t.i) for t in before[-2:]):
+    if any(
+        t.lower_ in c.adult_roles and not _pupils_role(post, t.i) and not _parent_of(post, t.i)
+        for t in before[-2:]
+    ):
         return True
     if c.staff_working_day.match(post.text, end):
         return True
@@ -203,6 +206,19 @@ def is_adult(post: PostView, start: int, end: int) -> bool:
 
 _PUPIL_AFTER: Final = frozenset({"boy", "boys", "girl", "girls"})  # "head girl Kira Patel"
 _PUPIL_BEFORE: Final = frozenset({"student", "students", "pupil", "pupils", "junior", "youth"})
+
+
+_FAMILY_ROLES: Final = frozenset(
+    {"parent", "parents", "mum", "dad", "mother", "father", "grandparent", "grandma", "grandad"}
+    | {"carer"}
+)
+
+
+def _parent_of(post: PostView, i: int) -> bool:
+    """Whether the role word at token `i` is a family role followed by "of": in "father of
+    Tanvir" the name after it is the child's, not the adult's."""
+    doc = post.doc
+    return doc[i].lower_ in _FAMILY_ROLES and i + 1 < len(doc) and doc[i + 1].lower_ == "of"
 
 
 def _pupils_role(post: PostView, i: int) -> bool:

@@ -363,6 +363,7 @@ def policy_ref(result: RecognizerResult, post: PostView) -> PolicyRef:
         _role_mailbox(post.text[result.start : result.end])
         or _WORK_EMAIL.search(post.text[slice(*post.sentence_of(result.start))]) is not None
         or _work_address_offered(post, result.start, result.end)
+        or _office_mailbox(post, result.start, result.end)
     ):
         return SCHOOL_OWN[kind]
     return POLICY_BY_ENTITY[kind]
@@ -385,6 +386,12 @@ def _school_phone(post: PostView, start: int, end: int) -> bool:
     digits = "".join(c for c in post.text[start:end] if c.isdigit())
     if digits.startswith(("07", "447", "00447")):
         return False
+    return _office_context(post, start)
+
+
+def _office_context(post: PostView, start: int) -> bool:
+    """No person named in the sentence at `start`, office words in it or the next, and nothing
+    there calling it someone's own."""
     s, e = post.sentence_of(start)
     if any(s <= n.start < e for n in post.names):
         return False
@@ -416,6 +423,19 @@ def _work_address_offered(post: PostView, start: int, end: int) -> bool:
     address = post.text[start:end]
     sentence = post.text[slice(*post.sentence_of(start))]
     return _SCHOOL_DOMAIN.search(address) is not None and _OFFERED.search(sentence) is not None
+
+
+def _office_mailbox(post: PostView, start: int, end: int) -> bool:
+    """A mailbox at a school's domain given as an office's ("questions to the outdoor ed office on
+    0114 496 0123 or outdoored@blackmoorvale.sch.uk"): a team's address the role list cannot
+    hold every name of, with no person named beside it."""
+    address = post.text[start:end]
+    local = address.split("@", 1)[0]
+    return (
+        _SCHOOL_DOMAIN.search(address) is not None
+        and not any(c in local for c in "._-")
+        and _office_context(post, start)
+    )
 
 
 def _role_mailbox(address: str) -> bool:

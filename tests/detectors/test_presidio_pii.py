@@ -223,6 +223,17 @@ CONTACT_SEVERITY = [
         "PHONE_NUMBER",
         Severity.LOW,
     ),
+    # a team of ours that answers, and a team's own mailbox at the school's domain
+    ("Our admissions team can help in Polish, call 01632 960522.", "PHONE_NUMBER", Severity.LOW),
+    (
+        "Kit questions to the DofE office on 01632 960523 or dofe@hillcrest.sch.uk.",
+        "EMAIL_ADDRESS",
+        Severity.LOW,
+    ),
+    # a person's address at the same domain, or with a name beside it, stays theirs
+    ("Questions to the office or j.pike@hillcrest.sch.uk.", "EMAIL_ADDRESS", Severity.MEDIUM),
+    ("Office rota: ask Jo Pike on jpike@hillcrest.sch.uk", "EMAIL_ADDRESS", Severity.MEDIUM),
+    ("Send the pics to mybiz@gmail.com, office hours 9-5", "EMAIL_ADDRESS", Severity.MEDIUM),
 ]
 
 

@@ -77,6 +77,9 @@ IDENTIFIED = [
     ("Introducing our new Head Boy for 2026/27 – Tobias Wright!", "Tobias Wright"),
     # doing well is a pupil's news, not a colleague's rota
     ("Freya's doing brilliantly in Year 2, so proud of her reading!", "Freya"),
+    # a parent named "of" a child: the name after "of" is the child's
+    ("Dear Mrs Khan, mother of Zain in 8T: his PE kit is still in my room.", "Zain"),
+    ("Mum of Poppy in Year 3 here, thanks for the lovely trip!", "Poppy"),
 ]
 
 

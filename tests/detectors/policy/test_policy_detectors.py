@@ -520,6 +520,55 @@ FLAGGED = [
         M,
         "[photo of the open photo page]",
     ),
+    # someone else's home: a pupil walked home, a home-visit list
+    (
+        "Found one of mine at the bus stop at 8pm, walked her home to 7 Lark Rise Close, nobody in",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "7 Lark Rise Close",
+    ),
+    (
+        "home visits thurs: the Doyle twins, 41 Mill Court, Ashby Road, ring twice",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "41 Mill Court, Ashby Road",
+    ),
+    # one's own login handed out, an account made with a colleague's photo
+    (
+        "can someone book the minibus for me? just log in as me on the portal, you know my "
+        "password",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "log in as me",
+    ),
+    (
+        "set up an insta for 'Mr Dale Deputy Head' using his staff photo 😂 posting his "
+        "catchphrases",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "set up an insta for 'Mr Dale Deputy Head' using his staff photo",
+    ),
+    # pupils' records handed over in a group
+    (
+        "popped the SEN register in here as a pdf so you can plan the trip groups",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "SEN register",
+    ),
+    # a paper's content told a sentence after the paper is named
+    (
+        "the KS2 papers arrived and are locked in the head's office, I was tidying in there and "
+        "the reading one is all about otters",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "KS2 papers",
+    ),
 ]
 
 # Posts that mention the same words innocently.
@@ -593,6 +642,10 @@ CLEAN = [
     "Reminder: if a child discloses something, log it on CPOMS and tell the DSL the same day.",
     "Mental Health Awareness Week: talking about self-harm with teenagers, a guide for parents",
     "Scam warning: never post a photo of your bank card, even with the number covered.",
+    # a club night is no discount code; records are kept on the system, never posted
+    "Pizza & code night for the Year 10 programmers on Thursday, lifts home at 8.",
+    "Reminder: the SEN register lives on Arbor only, never in here.",
+    "Never log in as me or anyone else: every account is one person's.",
 ]
 
 

@@ -40,6 +40,8 @@ EXPECTED = {
     "safeguarding_disclosures": ("8.9", "CONFIDENTIAL"),
     "id_documents": ("10", "PERSONAL_DETAILS"),
     "staff_details": ("10", "PERSONAL_DETAILS"),
+    "home_addresses": ("10", "PERSONAL_DETAILS"),
+    "pupil_records": ("8.9", "CONFIDENTIAL"),
 }
 
 
