@@ -9,7 +9,7 @@ no-one); the same name beside a child cue is high severity. A titled or role-nam
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -23,6 +23,11 @@ from detectors.knowledge import NO_KNOWLEDGE, AccountKnowledge
 from detectors.names import PostView, is_adult, name_shapes, view
 
 DETECTOR_NAME: Final = "pupils"
+# A child named beside their class or form ("Jayden in 4B", "Laiba Shah, 8H") opens a review item
+# on its own: the other cues (a year group, an age, a role) are everyday words in adults' news and
+# wait for the section heads' support (sections.corroborate), but a name beside a class code is a
+# pupil. Findings that carry this name are not held back.
+CLASS_DETECTOR_NAME: Final = f"{DETECTOR_NAME}:class"
 SECTION: Final = Section.PUPIL_IDENTITY
 MAX_NGRAM: Final = 4
 _WORD: Final = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|[^\W\d_]\.")  # words, "B." initials
@@ -111,16 +116,17 @@ class PupilIdentificationDetector:
             # A name the models read is HIGH; capitalised words beside a cue ("Y12 Politics")
             # are MEDIUM, held back unless the section classifier agrees (sections.corroborate).
             said = (start, end) in said_names
-            found.append(
-                self._finding(
-                    "PUPIL_IDENTIFIED",
-                    start,
-                    end,
-                    0.85 if said else 0.7,
-                    identified_explanation(kinds),
-                    Severity.HIGH if said else Severity.MEDIUM,
-                )
+            finding = self._finding(
+                "PUPIL_IDENTIFIED",
+                start,
+                end,
+                0.85 if said else 0.7,
+                identified_explanation(kinds),
+                Severity.HIGH if said else Severity.MEDIUM,
             )
+            if said and "class" in kinds:
+                finding = replace(finding, detector=CLASS_DETECTOR_NAME)
+            found.append(finding)
         described = [
             (m.start(), m.end())
             for m in cues().described_child.finditer(text)

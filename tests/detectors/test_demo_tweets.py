@@ -14,7 +14,7 @@ from detectors.stack import DetectorStack
 from devkit.sandbox.dataset import DEMO_DATASET
 from review.domain.config import ReviewConfig
 
-OURS = {"presidio", "pupils", "pupils_discussed"}
+OURS = {"presidio", "pupils", "pupils:class", "pupils_discussed"}
 THRESHOLD = ReviewConfig().min_severity
 TWEETS: list[dict[str, Any]] = json.loads(DEMO_DATASET.read_text(encoding="utf-8"))["x"]["tweets"]
 # Breaches of the personal-data sections (8.4, 8.5, 8.7); the others belong to policy packs.

@@ -9,7 +9,7 @@ from detectors.knowledge import AccountKnowledge
 from detectors.pupil_identification import PupilIdentificationDetector
 from detectors.stack import DetectorStack
 
-OURS = {"presidio", "pupils", "pupils_discussed"}
+OURS = {"presidio", "pupils", "pupils:class", "pupils_discussed"}
 
 
 def _found(stack: DetectorStack, text: str) -> set[tuple[str, str]]:
@@ -80,13 +80,34 @@ IDENTIFIED = [
     # a parent named "of" a child: the name after "of" is the child's
     ("Dear Mrs Khan, mother of Zain in 8T: his PE kit is still in my room.", "Zain"),
     ("Mum of Poppy in Year 3 here, thanks for the lovely trip!", "Poppy"),
+    # a form code right after the name
+    ("⭐ Reader of the Month ⭐ Idris Mahmood, 7K – 40 books since September!", "Idris Mahmood"),
+    ("Note: Corey Blunt 10R is not to go on the trip.", "Corey Blunt"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Well done to Ava Clarke in 5T for her science poster.", "Ava Clarke"),
+        ("Star reader: Idris Mahmood, 7K.", "Idris Mahmood"),
+    ],
+)
+def test_a_name_beside_its_class_stands_without_the_heads(
+    stack: DetectorStack, text: str, name: str
+) -> None:
+    """A class code beside a name is a pupil: the finding is not held back for the heads."""
+    hits = [f for f in stack.detect(text) if f.detector == "pupils:class"]
+    assert [text[f.start : f.end] for f in hits] == [name]
+    assert all(f.severity is Severity.HIGH for f in hits)
 
 
 @pytest.mark.parametrize(("text", "name"), IDENTIFIED)
 def test_child_named_beside_a_child_cue_is_high(stack: DetectorStack, text: str, name: str) -> None:
     hits = [
-        f for f in stack.detect(text) if f.type == "PUPIL_IDENTIFIED" and f.detector == "pupils"
+        f
+        for f in stack.detect(text)
+        if f.type == "PUPIL_IDENTIFIED" and f.detector in {"pupils", "pupils:class"}
     ]
     assert name in {text[f.start : f.end] for f in hits}
     assert all(f.severity is Severity.HIGH and f.section == "8.4" for f in hits)
@@ -99,7 +120,7 @@ def test_every_mention_of_an_identified_child_is_flagged(stack: DetectorStack) -
     spans = {
         text[f.start : f.end]
         for f in found
-        if f.type == "PUPIL_IDENTIFIED" and f.detector == "pupils"
+        if f.type == "PUPIL_IDENTIFIED" and f.detector in {"pupils", "pupils:class"}
     }
     assert spans == {"Lily-Mae Thompson", "Lily-Mae"}
 

@@ -535,6 +535,37 @@ FLAGGED = [
         M,
         "41 Mill Court, Ashby Road",
     ),
+    (
+        "Kit's at mine if you want it back, I'll pop it round yours tonight, you're 4 Heron Close?",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "4 Heron Close",
+    ),
+    # called a liar, the school's leaders named further back
+    (
+        "Our deputy head told the whole staff in June that nobody's hours would change over the "
+        "summer. Three TAs got letters yesterday. He's a liar and we all know it.",
+        "DEROGATORY",
+        "8.10",
+        H,
+        "a liar",
+    ),
+    # a parody account's handle given out; a colleague's work login used
+    (
+        "Hi I'm Mr Bell, Head of Maths 🤓 I love a seating plan. Follow @MrBellParody for more",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "@MrBellParody",
+    ),
+    (
+        "got on Sue's finance login while she was at lunch, the new deputy is on £6k more than us",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "on Sue's finance login",
+    ),
     # one's own login handed out, an account made with a colleague's photo
     (
         "can someone book the minibus for me? just log in as me on the portal, you know my "

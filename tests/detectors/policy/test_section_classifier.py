@@ -252,6 +252,8 @@ def _f(detector: str, kind: str, section: str, severity: Severity) -> Finding:
         # Pupil findings, HIGH (a name the models read) or MEDIUM (capitalised words beside a
         # cue), need the head too: a name beside a year group is also everyday good news.
         ([_f("pupils", "PUPIL_IDENTIFIED", "8.4", Severity.HIGH)], ["low"]),
+        # ... except a name beside its class or form ("Jayden in 4B"): that is a pupil.
+        ([_f("pupils:class", "PUPIL_IDENTIFIED", "8.4", Severity.HIGH)], ["high"]),
         ([_f("pupils_discussed", "PUPIL_DISCUSSED", "8.5", Severity.MEDIUM)], ["low"]),
         # Trust lists, slurs and links are never held back.
         ([_f("policy:slurs", "DISCRIMINATORY", "8.15", Severity.HIGH)], ["high"]),
