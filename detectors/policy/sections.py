@@ -98,7 +98,9 @@ SECTION_HEADS: Final = tuple(HEADS)
 # own (docs/detectors.md). Trust lists, checksums, rosters, slurs and links are never demoted.
 # Value: the most severe level that is held back (the tweet-trained offensive head keeps HIGH).
 # Pupil findings stay held back at HIGH: letting a name beside a cue stand alone doubled the clean
-# posts flagged on independent posts for no recall (docs/detectors.md).
+# posts flagged on independent posts for no recall (docs/detectors.md). A name beside its class
+# or form is reported as `pupils:class` and stands alone (round 19: held back once, on no clean
+# post, in every labelled post we hold).
 CORROBORATED: Final = MappingProxyType(
     {
         ("pupils", "PUPIL_IDENTIFIED"): Severity.HIGH,
