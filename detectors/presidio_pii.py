@@ -386,7 +386,16 @@ def _school_phone(post: PostView, start: int, end: int) -> bool:
     digits = "".join(c for c in post.text[start:end] if c.isdigit())
     if digits.startswith(("07", "447", "00447")):
         return False
+    if _OFFICE_ON.search(post.text, max(0, start - 40), start) is not None:
+        return True
     return _office_context(post, start)
+
+
+# "pop in and see Mrs Haddon or ring the office on 0115 496 0412": the number is the office's
+# even with a member of staff named beside it.
+_OFFICE_ON: Final = re.compile(
+    r"(?i)\b(?:the|our)\s+(?:school\s+)?(?:office|reception)\s+(?:on|:)\s*$"
+)
 
 
 def _office_context(post: PostView, start: int) -> bool:

@@ -234,6 +234,13 @@ CONTACT_SEVERITY = [
     ("Questions to the office or j.pike@hillcrest.sch.uk.", "EMAIL_ADDRESS", Severity.MEDIUM),
     ("Office rota: ask Jo Pike on jpike@hillcrest.sch.uk", "EMAIL_ADDRESS", Severity.MEDIUM),
     ("Send the pics to mybiz@gmail.com, office hours 9-5", "EMAIL_ADDRESS", Severity.MEDIUM),
+    # the office's number with a member of staff named beside it; more teams' mailboxes
+    (
+        "Pop in and see Mrs Haddon or ring the office on 01632 960530.",
+        "PHONE_NUMBER",
+        Severity.LOW,
+    ),
+    ("Placements: workexperience@tipnervale.example.org", "EMAIL_ADDRESS", Severity.LOW),
 ]
 
 

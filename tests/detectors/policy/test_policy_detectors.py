@@ -677,6 +677,7 @@ CLEAN = [
     "Pizza & code night for the Year 10 programmers on Thursday, lifts home at 8.",
     "Reminder: the SEN register lives on Arbor only, never in here.",
     "Never log in as me or anyone else: every account is one person's.",
+    "Thank you all for the effort on mocks. Tomorrow's briefing moved to 8.20.",
 ]
 
 
