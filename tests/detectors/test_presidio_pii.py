@@ -241,6 +241,8 @@ CONTACT_SEVERITY = [
         Severity.LOW,
     ),
     ("Placements: workexperience@tipnervale.example.org", "EMAIL_ADDRESS", Severity.LOW),
+    ("Apply by Friday: recruitment@wyvernbrook.example.org", "EMAIL_ADDRESS", Severity.LOW),
+    ("We're hiring! Informal chats welcome, ring 01632 960531.", "PHONE_NUMBER", Severity.LOW),
 ]
 
 

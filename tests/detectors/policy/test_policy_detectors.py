@@ -566,6 +566,28 @@ FLAGGED = [
         M,
         "on Sue's finance login",
     ),
+    # a colleague's page posted on as them, a made-up handle to pass as a parent, a parody's bio
+    (
+        "Sam gave me her login so I've been posting on the Y3 class page as her, nobody's noticed",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "posting on the Y3 class page as her",
+    ),
+    (
+        "created @ElmfieldHappyDad to leave nice reviews of our school 👀 nobody will ever know",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "created @ElmfieldHappyDad",
+    ),
+    (
+        "Mrs Jane Okoro, Headteacher (parody) | Today I have mostly been in meetings",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "Mrs Jane Okoro, Headteacher (parody)",
+    ),
     # one's own login handed out, an account made with a colleague's photo
     (
         "can someone book the minibus for me? just log in as me on the portal, you know my "
@@ -911,6 +933,9 @@ def test_discriminatory_needs_hostility_towards_a_group(
         ("Black families in the Black Country", True),  # the group is also named
         ("Women's football at the Black Country Museum", True),
         ("Black coffee and a whiteboard pen", False),
+        ("Black mould in the staff toilets again", False),  # round 20's false alarms
+        ("Ladies & gents car park shut on Saturday", False),
+        ("Overtaking on blind bends again", False),
     ],
 )
 def test_a_group_word_in_a_place_name_names_no_group(
