@@ -209,8 +209,7 @@ _PUPIL_BEFORE: Final = frozenset({"student", "students", "pupil", "pupils", "jun
 
 
 _FAMILY_ROLES: Final = frozenset(
-    {"parent", "parents", "mum", "dad", "mother", "father", "grandparent", "grandma", "grandad"}
-    | {"carer"}
+    "parent parents mum dad mother father grandparent grandma grandad carer".split()
 )
 
 

@@ -9,7 +9,7 @@ no-one); the same name beside a child cue is high severity. A titled or role-nam
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Final
 
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -116,17 +116,17 @@ class PupilIdentificationDetector:
             # A name the models read is HIGH; capitalised words beside a cue ("Y12 Politics")
             # are MEDIUM, held back unless the section classifier agrees (sections.corroborate).
             said = (start, end) in said_names
-            finding = self._finding(
-                "PUPIL_IDENTIFIED",
-                start,
-                end,
-                0.85 if said else 0.7,
-                identified_explanation(kinds),
-                Severity.HIGH if said else Severity.MEDIUM,
+            found.append(
+                self._finding(
+                    "PUPIL_IDENTIFIED",
+                    start,
+                    end,
+                    0.85 if said else 0.7,
+                    identified_explanation(kinds),
+                    Severity.HIGH if said else Severity.MEDIUM,
+                    CLASS_DETECTOR_NAME if said and "class" in kinds else DETECTOR_NAME,
+                )
             )
-            if said and "class" in kinds:
-                finding = replace(finding, detector=CLASS_DETECTOR_NAME)
-            found.append(finding)
         described = [
             (m.start(), m.end())
             for m in cues().described_child.finditer(text)
@@ -151,8 +151,9 @@ class PupilIdentificationDetector:
         score: float,
         why: str,
         severity: Severity = Severity.HIGH,
+        detector: str = DETECTOR_NAME,
     ) -> Finding:
-        return Finding(type_, start, end, score, SECTION, severity, why, DETECTOR_NAME)
+        return Finding(type_, start, end, score, SECTION, severity, why, detector)
 
     def _homes(self, post: PostView, children: list[tuple[int, int]]) -> list[Finding]:
         """Streets in a sentence that (with the one before it: spaCy splits at a dash) names a
