@@ -542,6 +542,14 @@ FLAGGED = [
         M,
         "4 Heron Close",
     ),
+    # sarcasm aimed at the school's leaders
+    (
+        "Redundancy letters out Monday for four of us. Thanks for nothing, trust.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Thanks for nothing",
+    ),
     # called a liar, the school's leaders named further back
     (
         "Our deputy head told the whole staff in June that nobody's hours would change over the "
