@@ -23,10 +23,12 @@ from detectors.knowledge import NO_KNOWLEDGE, AccountKnowledge
 from detectors.names import PostView, is_adult, name_shapes, view
 
 DETECTOR_NAME: Final = "pupils"
-# A child named beside their class or form ("Jayden in 4B", "Laiba Shah, 8H") opens a review item
-# on its own: the other cues (a year group, an age, a role) are everyday words in adults' news and
-# wait for the section heads' support (sections.corroborate), but a name beside a class code is a
-# pupil. Findings that carry this name are not held back.
+# A child named beside their class or form ("Jayden in 4B", "Laiba Shah, 8H") or as someone's
+# pupil ("as Poppy's teacher") opens a review item on its own: the other cues (a year group, an
+# age, a role) are everyday words in adults' news and wait for the section heads' support
+# (sections.corroborate), but a name beside a class code or a teacher is a pupil. Findings that
+# carry this name are not held back.
+STANDALONE_KINDS: Final = frozenset({"class", "teacher"})
 CLASS_DETECTOR_NAME: Final = f"{DETECTOR_NAME}:class"
 SECTION: Final = Section.PUPIL_IDENTITY
 MAX_NGRAM: Final = 4
@@ -35,6 +37,7 @@ _WORD: Final = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|[^\W\d_]\.")  # words,
 _CUE_WORDS: Final = {
     "year group": "their year group",
     "class": "their class",
+    "teacher": "their teacher",
     "age": "their age",
     "birthday": "their birthday or date of birth",
     "team": "a team, role or award",
@@ -116,6 +119,7 @@ class PupilIdentificationDetector:
             # A name the models read is HIGH; capitalised words beside a cue ("Y12 Politics")
             # are MEDIUM, held back unless the section classifier agrees (sections.corroborate).
             said = (start, end) in said_names
+            alone = said and not STANDALONE_KINDS.isdisjoint(kinds)
             found.append(
                 self._finding(
                     "PUPIL_IDENTIFIED",
@@ -124,7 +128,7 @@ class PupilIdentificationDetector:
                     0.85 if said else 0.7,
                     identified_explanation(kinds),
                     Severity.HIGH if said else Severity.MEDIUM,
-                    CLASS_DETECTOR_NAME if said and "class" in kinds else DETECTOR_NAME,
+                    CLASS_DETECTOR_NAME if alone else DETECTOR_NAME,
                 )
             )
         described = [

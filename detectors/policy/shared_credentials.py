@@ -6,7 +6,10 @@ word (`PATTERNS["credential"]`), then, in the same line and within a few words, 
 assigns a value (`CONTEXT`: is, are, now, ":", "=", "changed to") and a value that reads as a
 secret (`validate_result`): letters mixed with digits or symbols, or a 4-8 digit code; with no
 assigning word, only a value of letters and digits written right after the credential word
-("password Oak!2024"). Talking about passwords names no value ("change your password", "the wifi
+("password Oak!2024"), or a bare number right after an entry-code word ("gate code 1945"). A
+code read out digit by digit ("4 7 2 1 then #") is one value, and digits closed by the keypad's
+"#" ("it's 2580# people") are an entry code with no credential word, in a post about getting in
+somewhere. Talking about passwords names no value ("change your password", "the wifi
 code is on the noticeboard", "log in to Office365") and is not flagged. The explanation never
 repeats the value. A school's password or login cites section 8.9 (confidential to the school)
 and section 10 (social media security: a posted login lets anyone reading in), two findings on
@@ -66,6 +69,15 @@ WINDOW_CHARS: Final = 60  # the value sits within a few words of the credential 
 _TOKEN: Final = re.compile(r"\S+")
 _STRIP: Final = "\"'`‘’“”()[]{}<>,;.…"
 _CODE: Final = re.compile(r"\d{4,8}[#*]?")
+# "New code from Monday is 4 7 2 1 then #": a keypad code read out digit by digit.
+_SPACED: Final = re.compile(r"\d(?:[ -]\d){3,7}(?:\s*(?:then\s+)?[#*])?(?![\w-])")
+# "It's 2580# people": digits closed by the keypad's hash key are an entry code even with no
+# credential word, in a post about getting in somewhere.
+_HASH_CODE: Final = re.compile(r"(?<![\w#£.,/:-])\d{4,8}#(?![\w#])")
+_GETTING_IN: Final = re.compile(
+    rf"\b(?:locked\s+out|lock(?:ed)?|get(?:ting)?\s+in|let\s+(?:me|us|you|them)\s+in|{_PLACES})\b",
+    re.IGNORECASE,
+)
 _PAIR: Final = re.compile(r"\s*/\s*(\S+)")
 _SYMBOL: Final = re.compile(r"[!@#$%^&*_+=?~-]")
 _NOT_SECRET: Final = re.compile(
@@ -106,29 +118,48 @@ class SharedCredentialsDetector:
                 continue
             window = text[match.end() : match.end() + WINDOW_CHARS].split("\n", 1)[0]
             assign = CONTEXT.search(window)
-            if assign is None:
+            first = _TOKEN.match(window, 1) if window[:1] == " " else None
+            value = first.group().strip(_STRIP) if first else ""
+            if first is not None and _ENTRY.match(match.group()) and _CODE.fullmatch(value):
+                tokens = [first]  # "gate code 1945": an entry code is digits, right after its word
+            elif assign is None:
                 # "password BFA_Office2024!": no assigning word, so only a value written right
                 # after the credential word counts, and only one that mixes letters with digits
                 # (a bare number there is more often a year, a word with a "?" a question).
-                first = _TOKEN.match(window, 1) if window[:1] == " " else None
-                if first is None or not _mixed(first.group().strip(_STRIP)):
+                if first is None or not _mixed(value):
                     continue
                 tokens = [first]
             else:
                 tokens = list(_TOKEN.finditer(window, assign.end()))
             for token in tokens:
-                if self.validate_result(token.group()):
+                spaced = _SPACED.match(window, token.start())
+                if spaced or self.validate_result(token.group()):
                     pair = _PAIR.match(window, token.end())  # "network / key", "user / password"
                     last = pair.group(1) if pair else token.group()
                     stop = pair.end() if pair else token.end()
                     end = match.end() + stop - (len(last) - len(last.rstrip(_STRIP)))
+                    if spaced:
+                        end = match.end() + spaced.end()
                     before = text[max(0, match.start() - 30) : match.start()]
                     own = _OWN.search(text, match.start(), end) or _MY.search(before)
                     entry = _ENTRY.match(match.group()) is not None
                     findings += self._findings(match.start(), end, own=own is not None, entry=entry)
                     taken = end
                     break
-        return findings
+        return findings + self._hash_codes(text, findings)
+
+    def _hash_codes(self, text: str, found: list[Finding]) -> list[Finding]:
+        """Keypad codes closed by "#" with no credential word, in a post about getting in."""
+        if not _GETTING_IN.search(text):
+            return []
+        out: list[Finding] = []
+        for m in _HASH_CODE.finditer(text):
+            if any(f.start < m.end() and m.start() < f.end for f in found):
+                continue
+            before = text[max(0, m.start() - 30) : m.start()]
+            own = _OWN.search(before) is not None
+            out += self._findings(m.start(), m.end(), own=own, entry=True)
+        return out
 
     def _findings(self, start: int, end: int, *, own: bool, entry: bool) -> list[Finding]:
         """One's own secret: section 10. The school's: section 8.9, and section 10 beside it

@@ -91,6 +91,8 @@ IDENTIFIED = [
     [
         ("Well done to Ava Clarke in 5T for her science poster.", "Ava Clarke"),
         ("Star reader: Idris Mahmood, 7K.", "Idris Mahmood"),
+        # named as someone's pupil
+        ("Jan, as Tilly's class teacher I can tell you she was nowhere near it.", "Tilly"),
     ],
 )
 def test_a_name_beside_its_class_stands_without_the_heads(
@@ -167,6 +169,10 @@ NOT_A_PUPIL = [
     "Shared with her blessing. Congratulations Ania!",
     "Sue's asked me to tell everyone she's out of hospital and back on Monday. Cards not flowers!",
     "Big news: Gareth says we can announce he's passed his forest school level 3 🌲",
+    # a colleague "from work"; a phone that died; a sister's new job
+    "Mo from work is doing the Great North Run for the hospice that cared for his mum 💙",
+    "Posting for Bev as her phone's died – she's stuck in traffic, can someone open up Y2?",
+    "So proud of my big brother, qualified as a social worker today! Well done Tom 🎓",
 ]
 
 

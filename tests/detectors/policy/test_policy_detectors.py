@@ -630,6 +630,66 @@ FLAGGED = [
         H,
         "KS2 papers",
     ),
+    # round 21: the login handed out a sentence after "log in as me"
+    (
+        "can anyone log in as me on Teams and set the Y9 homework?? stuck at the garage with a "
+        "flat tyre, you know my password",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "log in as me",
+    ),
+    (
+        "used the deputy's login to read the appraisal notes 👀 not saying whose",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "used the deputy's login",
+    ),
+    (
+        "my 'Kerry from Rainham' account is up and running, half the Y8 mums have added me 😂",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "my 'Kerry from Rainham' account",
+    ),
+    # a colleague's performance process; staff records lifted from HR
+    (
+        "HR have finally put him on a performance improvement plan, about time",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "on a performance improvement plan",
+    ),
+    (
+        "copied everyone's birthdays off the HR system for the cake rota 🎂",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "copied everyone's birthdays off the HR system",
+    ),
+    (
+        "Quote SUMMER25 at the till for a free dessert - best curry house in town!",
+        "SUPPLIER",
+        "8.13",
+        M,
+        "Quote SUMMER25 at",
+    ),
+    (
+        "the calendar in the site office is full frontal, pics in the group if you want a look 😏",
+        "PORNOGRAPHIC_LINK",
+        "8.14",
+        M,
+        "full frontal",
+    ),
+    ("w*nk material for the lads 👀", "OFFENSIVE", "8.15", M, "w*nk material"),
+    (
+        "Our new Reception children on day one (📸 each child holding up their name card) 💛",
+        "PUPIL_PHOTO",
+        "8.4",
+        M,
+        "📸 each child holding up their name card",
+    ),
 ]
 
 # Posts that mention the same words innocently.
@@ -708,6 +768,10 @@ CLEAN = [
     "Reminder: the SEN register lives on Arbor only, never in here.",
     "Never log in as me or anyone else: every account is one person's.",
     "Thank you all for the effort on mocks. Tomorrow's briefing moved to 8.20.",
+    # a process talked about; one's own payslip; a quote asked for
+    "Capability procedure training for middle leaders on Thursday: supporting colleagues fairly.",
+    "Download your P60 from the HR system by Friday, payroll can't email them.",
+    "Please quote the invoice number when you ring the finance office.",
 ]
 
 

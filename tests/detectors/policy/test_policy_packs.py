@@ -42,6 +42,7 @@ EXPECTED = {
     "staff_details": ("10", "PERSONAL_DETAILS"),
     "home_addresses": ("10", "PERSONAL_DETAILS"),
     "pupil_records": ("8.9", "CONFIDENTIAL"),
+    "staff_records": ("8.9", "CONFIDENTIAL"),
 }
 
 

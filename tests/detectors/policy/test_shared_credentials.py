@@ -28,6 +28,10 @@ FLAGGED = [
     ("side gate keypad is 4471# now btw, they changed it", "4471#", ENTRY),
     ("Staffroom door code changes to 6093# after half term", "6093#", ENTRY),
     ("Hall PC's logged in as me, if it locks it's jbarker / Heron2026!", "Heron2026!", LOGIN),
+    # read out digit by digit; digits right after the entry word; closed by the keypad's "#"
+    ("The staff door keypad is changing on Monday, new code 8 3 1 6 #", "8 3 1 6 #", ENTRY),
+    ("Parking's round the back, gate code 2207, ring me when you're in", "2207", ENTRY),
+    ("locked out of the science block again, it's 7014# people, write it down", "7014#", ENTRY),
     (
         "SIMS from home: username admin.office, password BFA_Office2024! don't change anything",
         "BFA_Office2024!",
@@ -66,6 +70,8 @@ CLEAN = [
     "the code is Y10 for the cover slips",
     "Wifi password changed today – ask the office, don't post it on here!",
     "Our login page is https://portal.example/signin for parents",
+    "Press 1# for attendance or 2# for the office",
+    "Tickets for the 1966# anniversary quiz on sale now",
 ]
 
 
