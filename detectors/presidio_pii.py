@@ -391,10 +391,12 @@ def _school_phone(post: PostView, start: int, end: int) -> bool:
     return _office_context(post, start)
 
 
-# "pop in and see Mrs Haddon or ring the office on 0115 496 0412": the number is the office's
+# "pop in and see Mrs Haddon or ring the office on 0115 496 0412", "call Mrs Hadley in the HR
+# office on ...", "Passenger Transport Team: 01632 960775": the number is an office's or a team's
 # even with a member of staff named beside it.
 _OFFICE_ON: Final = re.compile(
-    r"(?i)\b(?:the|our)\s+(?:school\s+)?(?:office|reception)\s+(?:on|:)\s*$"
+    r"(?i)(?:\b(?:the|our)\s+(?:[\w'-]+\s+){0,2}(?:office|reception|team|desk)\s+(?:on|:)"
+    r"|\b(?:office|reception|team|desk|department|switchboard)\s*:)\s*$"
 )
 
 
@@ -447,9 +449,17 @@ def _office_mailbox(post: PostView, start: int, end: int) -> bool:
     )
 
 
+# year7@, yr11team@, y6@: a year group's team mailbox.
+_YEAR_TEAM: Final = re.compile(r"(?:year|yr|y)\d{1,2}(?:team)?")
+
+
 def _role_mailbox(address: str) -> bool:
     local = address.split("@", 1)[0].lower()
-    return local in cues().role_mailboxes or local.replace(".", "") in cues().role_mailboxes
+    return (
+        local in cues().role_mailboxes
+        or local.replace(".", "") in cues().role_mailboxes
+        or _YEAR_TEAM.fullmatch(local) is not None
+    )
 
 
 def to_finding(result: RecognizerResult, ref: PolicyRef | None = None) -> Finding:

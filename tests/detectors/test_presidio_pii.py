@@ -243,6 +243,12 @@ CONTACT_SEVERITY = [
     ("Placements: workexperience@tipnervale.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("Apply by Friday: recruitment@wyvernbrook.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("We're hiring! Informal chats welcome, ring 01632 960531.", "PHONE_NUMBER", Severity.LOW),
+    # a team's or office's line labelled or named; a year group's mailbox
+    ("Questions? Call Mrs Hadley in the HR office on 01632 960552.", "PHONE_NUMBER", Severity.LOW),
+    ("Passenger Transport Team: 01632 960775 (weekdays)", "PHONE_NUMBER", Severity.LOW),
+    ("Any questions, email year6@ashgrove.example.org", "EMAIL_ADDRESS", Severity.LOW),
+    ("Captions and consent checks: comms@trust.example.org", "EMAIL_ADDRESS", Severity.LOW),
+    ("Home: 01632 960999 if you need me over the weekend", "PHONE_NUMBER", Severity.MEDIUM),
 ]
 
 

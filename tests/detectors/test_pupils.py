@@ -93,6 +93,9 @@ IDENTIFIED = [
         ("Star reader: Idris Mahmood, 7K.", "Idris Mahmood"),
         # named as someone's pupil
         ("Jan, as Tilly's class teacher I can tell you she was nowhere near it.", "Tilly"),
+        # the writer's own class; a primary class named for an animal
+        ("Alfie Brennan in my class has had a rough week, bless him.", "Alfie Brennan"),
+        ("Here's Mason Tully from Badger class dressed as the Gruffalo!", "Mason Tully"),
     ],
 )
 def test_a_name_beside_its_class_stands_without_the_heads(
@@ -173,6 +176,7 @@ NOT_A_PUPIL = [
     "Mo from work is doing the Great North Run for the hospice that cared for his mum 💙",
     "Posting for Bev as her phone's died – she's stuck in traffic, can someone open up Y2?",
     "So proud of my big brother, qualified as a social worker today! Well done Tom 🎓",
+    "Sarah from Zumba class lent me her book, what a star.",
 ]
 
 

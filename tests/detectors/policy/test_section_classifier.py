@@ -399,3 +399,42 @@ def test_a_fake_account_warning_is_read_as_one(text: str, warning: bool) -> None
     from detectors.policy.sections import _impersonation_warning
 
     assert _impersonation_warning(text) is warning
+
+
+# A long post (a Friday newsletter, written for this test) read whole drowns its one breaching
+# sentence; read by passage, the sentence reaches review and the rest of the post opens nothing.
+NEWSLETTER = (
+    "Friday round-up from Hollin Bank Primary\n\n"
+    "What a week it has been! Year 3 finished their Stone Age topic with a cave-painting "
+    "afternoon, and the hall still smells faintly of charcoal. Thank you to everyone who came to "
+    "the harvest assembly: the tins and packets have gone to the town food bank this morning.\n\n"
+    "Dates for your diary: flu sprays for Reception to Year 6 are on Tuesday 14th, the Year 5 "
+    "trip to the museum is on Thursday 23rd (packed lunch, warm coat), and parents' evening "
+    "bookings open on Monday through the usual app.\n\n"
+    "Our after-school clubs restart next week. Football is on Mondays, choir on Wednesdays and "
+    "the gardening club on Fridays, weather permitting. Please make sure your child has a named "
+    "water bottle, because lost property is overflowing again.\n\n"
+    "The car park gates will be locked from 8.50 each morning while the resurfacing work goes on, "
+    "so please use the side gate on Church Lane. The work should be finished by half term.\n\n"
+    "Finally, a huge thank you to the Friends of Hollin Bank for the new reading books in the "
+    "library, and to all the grandparents who came to share stories with Year 1. Have a lovely "
+    "weekend, and see you all on Monday."
+)
+BURIED = (
+    "Between ourselves, the head is leaving at Easter and the governors are merging us with "
+    "Fellside, but nothing is announced yet."
+)
+
+
+def test_a_breach_buried_in_a_long_post_is_read_by_passage(
+    detectors: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paragraphs = NEWSLETTER.split("\n\n")
+    text = "\n\n".join([*paragraphs[:3], BURIED, *paragraphs[3:]])
+    assert _review(detectors, NEWSLETTER) == []
+    found = [f for f in _review(detectors, text) if f.section == Section.CONFIDENTIAL]
+    assert found and found[0].detector == DETECTOR_NAME
+    start = text.index(BURIED)
+    assert start <= found[0].start < found[0].end <= start + len(BURIED)  # post coordinates
+    monkeypatch.setattr("detectors.features.LONG_POST_CHARS", 10**9)  # read whole only
+    assert Section.CONFIDENTIAL not in {f.section for f in _review(detectors, text)}
