@@ -302,7 +302,7 @@ def test_every_labelled_batch_reads_with_known_sections(path: Path) -> None:
     from devkit.training.train_sections import read_batch
 
     posts = read_batch(path)
-    assert len(posts) >= 90
+    assert len(posts) >= 80  # a long-post set of two writers holds 80
     assert len({p.id for p in posts}) == len(posts), "ids are unique"
 
 
