@@ -46,7 +46,7 @@ PATTERNS: Final = {
         r"\b(?:"
         r"pass(?:word|code|phrase)s?|pw|pwd|p/w|wi-?fi(?:\s+(?:key|code|password|pw))?|"
         r"network\s+key|log-?ins?|logged\s+in|user\s?names?|(?:sign|log)\s+in\s+details|"
-        r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|"
+        r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|key\s?safes?|"
         rf"codes?\s+(?:for|to|on|of)\s+(?:the\s+)?(?:[\w'-]+\s+){{0,2}}{_PLACES}|"
         r"(?-i:PIN)(?:\s+(?:code|number))?|pin\s+(?:code|number)"
         r")\b",
@@ -57,7 +57,7 @@ PATTERNS: Final = {
 # Logins, passwords, Wi-Fi keys and PINs open the school's systems: section 10 as well. Our
 # labelled posts agree: entry codes 8.9 (28 of 35), logins and passwords 10 (49 of 70).
 _ENTRY: Final = re.compile(
-    r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|codes?\s",
+    r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|key\s?safes?|codes?\s",
     re.IGNORECASE,
 )
 # Words that give the credential its value: "... is X", "...: X", "changes to X".

@@ -177,6 +177,9 @@ NOT_A_PUPIL = [
     "Posting for Bev as her phone's died – she's stuck in traffic, can someone open up Y2?",
     "So proud of my big brother, qualified as a social worker today! Well done Tom 🎓",
     "Sarah from Zumba class lent me her book, what a star.",
+    # a pronoun beside a year group is no name; a hospice "looked after" someone's mum
+    "My Year 8 tutor group are convinced I live in the school. I do not.",
+    "Sharing for Nisha: she's walking 20 miles for the ward that looked after her mum 💜",
 ]
 
 

@@ -683,6 +683,38 @@ FLAGGED = [
         "full frontal",
     ),
     ("w*nk material for the lads 👀", "OFFENSIVE", "8.15", M, "w*nk material"),
+    # round 23: a phone left unlocked and posted from; a relative's account; a leaked document;
+    # a staff list pasted; a key safe's code; masked swearing
+    (
+        "Priya left her phone unlocked in the staffroom so Priya is now buying everyone chips 🍟",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "left her phone unlocked",
+    ),
+    (
+        "commented on the village page from my brother's account so nobody knows it was me",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "commented on the village page from my brother's account",
+    ),
+    (
+        "leaked governors' minutes doing the rounds: they knew about the roof in May",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "leaked governors' minutes",
+    ),
+    (
+        "here's the at-risk list for the office restructure with home addresses, post the "
+        "letters tonight",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "at-risk list",
+    ),
+    ("the lot of you are absolute c***s at work today", "OFFENSIVE", "8.15", M, "c***s"),
     (
         "Our new Reception children on day one (📸 each child holding up their name card) 💛",
         "PUPIL_PHOTO",
@@ -772,6 +804,10 @@ CLEAN = [
     "Capability procedure training for middle leaders on Thursday: supporting colleagues fairly.",
     "Download your P60 from the HR system by Friday, payroll can't email them.",
     "Please quote the invoice number when you ring the finance office.",
+    "Reminder: lock your screen, don't leave your laptop open in a classroom.",
+    "Y9 read the leaked government report on plastics in a lesson and debated it.",
+    "That leaked email about free iPads going round is fake: don't share it.",
+    "The staff contact list lives on the HR system: check your own details there.",
 ]
 
 

@@ -43,6 +43,8 @@ EXPECTED = {
     "home_addresses": ("10", "PERSONAL_DETAILS"),
     "pupil_records": ("8.9", "CONFIDENTIAL"),
     "staff_records": ("8.9", "CONFIDENTIAL"),
+    "leaks": ("8.9", "CONFIDENTIAL"),
+    "borrowed_devices": ("8.16", "IMPERSONATION"),
 }
 
 

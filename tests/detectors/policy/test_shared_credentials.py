@@ -32,6 +32,7 @@ FLAGGED = [
     ("The staff door keypad is changing on Monday, new code 8 3 1 6 #", "8 3 1 6 #", ENTRY),
     ("Parking's round the back, gate code 2207, ring me when you're in", "2207", ENTRY),
     ("locked out of the science block again, it's 7014# people, write it down", "7014#", ENTRY),
+    ("key safe by the minibus shed is 4410 if anyone needs the keys", "4410", ENTRY),
     (
         "SIMS from home: username admin.office, password BFA_Office2024! don't change anything",
         "BFA_Office2024!",
@@ -71,6 +72,7 @@ CLEAN = [
     "Wifi password changed today – ask the office, don't post it on here!",
     "Our login page is https://portal.example/signin for parents",
     "Press 1# for attendance or 2# for the office",
+    "Keys for the hall are in the key safe, ask the office for the code.",
     "Tickets for the 1966# anniversary quiz on sale now",
 ]
 
