@@ -323,8 +323,8 @@ class SectionClassifierDetector:
             # A passage counts only when its discounted reading opens a review item by itself:
             # it never lends a cue-word finding elsewhere in the post the head's low support.
             floor = limits["medium"]
+            least = _moved(floor, PASSAGE_DISCOUNT)  # the passage probability that reaches it
             for offset, passage in passages:
-                least = _raised(floor)
                 got = head.score_features(passage.featurized, least, embedding=passage.embedding)
                 got = _discounted(got, offset)
                 if got.probability >= floor and got.probability > score.probability:
@@ -409,19 +409,17 @@ class SectionClassifierDetector:
 PASSAGE_DISCOUNT: Final = 3.75
 
 
-def _raised(p: float) -> float:
-    """The passage probability that a discounted reading needs to reach `p`."""
+def _moved(p: float, by: float) -> float:
+    """`p` moved by `by` on the log-odds scale."""
     p = min(max(p, 1e-9), 1 - 1e-9)
-    return 1.0 / (1.0 + math.exp(-(math.log(p / (1 - p)) + PASSAGE_DISCOUNT)))
+    return 1.0 / (1.0 + math.exp(-(math.log(p / (1 - p)) + by)))
 
 
 def _discounted(score: Score, offset: int) -> Score:
     """A passage's score on the post's scale: discounted, spans moved to post coordinates."""
-    p = min(max(score.probability, 1e-9), 1 - 1e-9)
-    p = 1.0 / (1.0 + math.exp(-(math.log(p / (1 - p)) - PASSAGE_DISCOUNT)))
     span = None if score.span is None else (score.span[0] + offset, score.span[1] + offset)
     words = tuple((a + offset, b + offset) for a, b in score.words)
-    return Score(p, span, words)
+    return Score(_moved(score.probability, -PASSAGE_DISCOUNT), span, words)
 
 
 def _only_school_contact(text: str) -> bool:

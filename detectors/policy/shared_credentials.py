@@ -120,7 +120,8 @@ class SharedCredentialsDetector:
             assign = CONTEXT.search(window)
             first = _TOKEN.match(window, 1) if window[:1] == " " else None
             value = first.group().strip(_STRIP) if first else ""
-            if first is not None and _ENTRY.match(match.group()) and _CODE.fullmatch(value):
+            entry = _ENTRY.match(match.group()) is not None
+            if first is not None and entry and _CODE.fullmatch(value):
                 tokens = [first]  # "gate code 1945": an entry code is digits, right after its word
             elif assign is None:
                 # "password BFA_Office2024!": no assigning word, so only a value written right
@@ -142,7 +143,6 @@ class SharedCredentialsDetector:
                         end = match.end() + spaced.end()
                     before = text[max(0, match.start() - 30) : match.start()]
                     own = _OWN.search(text, match.start(), end) or _MY.search(before)
-                    entry = _ENTRY.match(match.group()) is not None
                     findings += self._findings(match.start(), end, own=own is not None, entry=entry)
                     taken = end
                     break
