@@ -248,6 +248,7 @@ CONTACT_SEVERITY = [
     ("Passenger Transport Team: 01632 960775 (weekdays)", "PHONE_NUMBER", Severity.LOW),
     ("Any questions, email year6@ashgrove.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("Captions and consent checks: comms@trust.example.org", "EMAIL_ADDRESS", Severity.LOW),
+    ("To join, email the maths team at mathshub@trust.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("Home: 01632 960999 if you need me over the weekend", "PHONE_NUMBER", Severity.MEDIUM),
 ]
 
