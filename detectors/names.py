@@ -184,8 +184,12 @@ def _strip_title(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def is_adult(post: PostView, start: int, end: int) -> bool:
-    """A title or adult role right before the name, or an adult role in apposition after it."""
+    """A title or adult role right before the name, or an adult role in apposition after it.
+    A role read as a name by itself ("Matron made him a cake") is an adult too."""
     c = cues()
+    said = post.text[start:end].lower()
+    if said in c.adult_roles or said in c.adult_titles:
+        return True
     i = post.token_at(start)
     before = [t for t in post.doc[max(0, i - 3) : i] if not t.is_punct]
     if before and before[-1].lower_.rstrip(".") in c.adult_titles:

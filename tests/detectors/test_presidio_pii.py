@@ -250,6 +250,10 @@ CONTACT_SEVERITY = [
     ("Captions and consent checks: comms@trust.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("To join, email the maths team at mathshub@trust.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("Home: 01632 960999 if you need me over the weekend", "PHONE_NUMBER", Severity.MEDIUM),
+    # a Welsh school's office mailbox; a closure notice's "Any questions:" line
+    ("Ebost / email: swyddfa@ysgolbrynmor.example.org", "EMAIL_ADDRESS", Severity.LOW),
+    ("Closed for snow today. Any questions: 01632 960417", "PHONE_NUMBER", Severity.LOW),
+    ("Any questions: ring Dave on 01632 960418", "PHONE_NUMBER", Severity.MEDIUM),
 ]
 
 

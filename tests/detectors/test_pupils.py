@@ -83,6 +83,8 @@ IDENTIFIED = [
     # a form code right after the name
     ("⭐ Reader of the Month ⭐ Idris Mahmood, 7K – 40 books since September!", "Idris Mahmood"),
     ("Note: Corey Blunt 10R is not to go on the trip.", "Corey Blunt"),
+    # a teacher's own pupil, named
+    ("One of my Year 2s, Leo, read his whole book to the class today!", "Leo"),
 ]
 
 
@@ -96,6 +98,8 @@ IDENTIFIED = [
         # the writer's own class; a primary class named for an animal
         ("Alfie Brennan in my class has had a rough week, bless him.", "Alfie Brennan"),
         ("Here's Mason Tully from Badger class dressed as the Gruffalo!", "Mason Tully"),
+        # a lower or upper sixth or fifth form in brackets
+        ("Well done to Priya Nair (U6) on her Oxford offer!", "Priya Nair"),
     ],
 )
 def test_a_name_beside_its_class_stands_without_the_heads(
@@ -131,6 +135,8 @@ def test_every_mention_of_an_identified_child_is_flagged(stack: DetectorStack) -
 
 
 NOT_A_PUPIL = [
+    # a role the models read as a name by itself
+    "The judges (Matron, the Sixth Form prefects and the House dog) gave it a 9.",
     "We're delighted to welcome Mrs Patel, our new SENCo, to the Oakfield team!",
     "Please welcome Mr Adebayo, our new Head of Science, who joins us from Leeds.",
     "Helen Marsh, our headteacher, visited Year 3 today.",
@@ -228,6 +234,13 @@ DESCRIBED = [
         "Mrs Dobson, perhaps if your son was in school more he would not be behind.",
         "Mrs Dobson, perhaps if your son",
     ),
+    # boarding and independent schools' forms; a new family in a year group
+    ("Keep an eye on the U5 girl in Carew, she's not eating", "the U5 girl"),
+    (
+        "the Lower Sixth former with the broken wrist is on light duties",
+        "the Lower Sixth former with",
+    ),
+    ("that new Polish family in Year 4 have no PE kit again", "that new Polish family in Year 4"),
 ]
 
 
@@ -386,6 +399,7 @@ DISCUSSED = [
     ("A Year 3 boy was sent home today after biting another child.", Severity.MEDIUM),
     ("One of our Year 4 girls has been diagnosed with epilepsy, please be aware.", Severity.MEDIUM),
     ("This child has been referred to social services again.", Severity.MEDIUM),
+    ("Zac in 3P is off with chickenpox, so no swimming for him this week.", Severity.HIGH),
 ]
 
 
@@ -404,6 +418,8 @@ NOT_DISCUSSED = [
     "Flu vaccinations for Reception to Year 6 take place this Thursday.",
     "Please welcome Mrs Patel, our new SENCo, who will support pupils with SEND.",
     "Year 11 mock exams begin on Monday. Good luck everyone!",
+    # an outbreak is no child's health
+    "Our Lily's nursery has chickenpox going round, so I may be off tomorrow.",
 ]
 
 

@@ -722,6 +722,51 @@ FLAGGED = [
         M,
         "📸 each child holding up their name card",
     ),
+    # round 24: a colleague's login asked for to act as them; catfishing a colleague; a payroll
+    # spreadsheet and a phone tree handed round; a mock's questions; a slur; a caterer slated
+    (
+        "Dev, just DM me your Arbor password, I'll fill in the registers as you while you're off",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "DM me your Arbor password",
+    ),
+    (
+        "we've been catfishing the new NQT as 'Leah, 24' for a fortnight, reveal at the Xmas do",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "we've been catfishing the",
+    ),
+    (
+        "whoever asked, here's the spreadsheet with everyone's salaries and sickness days",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "spreadsheet with everyone's salaries",
+    ),
+    (
+        "Staff phone tree for closures: Jo 07700 900631, 4 Ferndale Road; Amir 07700 900217",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "Staff phone tree",
+    ),
+    (
+        "Y11 mock is tomorrow, don't tell anyone but it's questions 3 and 5 on the Tudors 🤫",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "mock",
+    ),
+    ("Ching chong, the Lee twins are in again", "DISCRIMINATORY", "8.15", H, "Ching chong"),
+    (
+        "the packed lunches from the new caterer were rank again, half of them went in the bin",
+        "SUPPLIER",
+        "8.13",
+        M,
+        "the packed lunches",
+    ),
 ]
 
 # Posts that mention the same words innocently.
@@ -808,6 +853,12 @@ CLEAN = [
     "Y9 read the leaked government report on plastics in a lesson and debated it.",
     "That leaked email about free iPads going round is fake: don't share it.",
     "The staff contact list lives on the HR system: check your own details there.",
+    # round 24: a SATs week timetable; catfishing taught or suffered; a login reset by IT
+    "KS2 SATs week: Mon reading paper, Tue maths papers 1 and 2. Free breakfast for Year 6!",
+    "Year 8 learnt how catfishing works in PSHE today: fake profiles, stolen photos, red flags.",
+    "I got catfished on a dating app once, never again 😂",
+    "IT helpdesk: send us your username and we'll sort your login out as you asked.",
+    "Payroll spreadsheet template for the finance team is on the shared drive.",
 ]
 
 
