@@ -43,7 +43,7 @@ _NOT_NAMES: Final = frozenset(
     biology chemistry physics drama dance german latin italian mandarin psychology sociology
     economics business media film photography textiles food dt ict citizenship rs philosophy
     politics statistics literature language languages design technology engineering
-    my your his her their its we they i""".split()
+    my your his her their its we they i every each all some most any no""".split()
 )
 _NAME_TOKEN: Final = re.compile(r"(?-i:[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)*|[A-Z][A-Z'’]{1,}|[A-Z]\.?)")
 

@@ -79,6 +79,10 @@ _GETTING_IN: Final = re.compile(
     re.IGNORECASE,
 )
 _PAIR: Final = re.compile(r"\s*/\s*(\S+)")
+# "Staff wifi down AGAIN. IT are on it. Back to 1998": a bare number a few words past the
+# assigning word is a year or a count, not a login's value (a login's value may well sit in the
+# next sentence, "left it logged in as me. If it kicks you out it's holroydg / Beck2025!").
+_FAR: Final = 3
 _SYMBOL: Final = re.compile(r"[!@#$%^&*_+=?~-]")
 _NOT_SECRET: Final = re.compile(
     r"(?:https?://|www\.)|^\S+@\S+\.\w+$|"  # a link or an email address
@@ -106,7 +110,10 @@ class SharedCredentialsDetector:
         if not 6 <= len(value) <= 64 or _NOT_SECRET.search(value):
             return False
         letters = sum(c.isalpha() for c in value)
-        return letters >= 2 and (any(c.isdigit() for c in value) or bool(_SYMBOL.search(value)))
+        if any(c.isdigit() for c in value):
+            return letters >= 2
+        # "please!", "really?!": a word closed by its sentence's punctuation is no symbol
+        return letters >= 2 and bool(_SYMBOL.search(value.rstrip("!?")))
 
     def detect(self, text: str, artifacts: NlpArtifacts | None) -> list[Finding]:
         """One finding per credential word followed by an assigned value; the span runs from
@@ -132,8 +139,10 @@ class SharedCredentialsDetector:
                 tokens = [first]
             else:
                 tokens = list(_TOKEN.finditer(window, assign.end()))
-            for token in tokens:
+            for i, token in enumerate(tokens):
                 spaced = _SPACED.match(window, token.start())
+                if not entry and not spaced and i >= _FAR and token.group().isdigit():
+                    continue
                 if spaced or self.validate_result(token.group()):
                     pair = _PAIR.match(window, token.end())  # "network / key", "user / password"
                     last = pair.group(1) if pair else token.group()

@@ -254,6 +254,13 @@ CONTACT_SEVERITY = [
     ("Ebost / email: swyddfa@ysgolbrynmor.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("Closed for snow today. Any questions: 01632 960417", "PHONE_NUMBER", Severity.LOW),
     ("Any questions: ring Dave on 01632 960418", "PHONE_NUMBER", Severity.MEDIUM),
+    # a learning-support team's mailbox; a "useful contacts" list
+    ("Worried over the break? Email sen@oakbrook.example.org", "EMAIL_ADDRESS", Severity.LOW),
+    (
+        "USEFUL CONTACTS Learning Support: 01632 960418 (weekdays)",
+        "PHONE_NUMBER",
+        Severity.LOW,
+    ),
 ]
 
 

@@ -135,7 +135,8 @@ def test_every_mention_of_an_identified_child_is_flagged(stack: DetectorStack) -
 
 
 NOT_A_PUPIL = [
-    # a role the models read as a name by itself
+    # a role the models read as a name by itself; "Every" is no name
+    "Every Year 7 sits a standardised reading test in the first three weeks of term.",
     "The judges (Matron, the Sixth Form prefects and the House dog) gave it a 9.",
     "We're delighted to welcome Mrs Patel, our new SENCo, to the Oakfield team!",
     "Please welcome Mr Adebayo, our new Head of Science, who joins us from Leeds.",
@@ -241,6 +242,11 @@ DESCRIBED = [
         "the Lower Sixth former with",
     ),
     ("that new Polish family in Year 4 have no PE kit again", "that new Polish family in Year 4"),
+    # a parent named, their child a sentence or two later
+    (
+        "With respect Mrs Doyle, that is not what happened. Your son hit a member of staff.",
+        "Mrs Doyle, that is not what happened. Your son",
+    ),
 ]
 
 
@@ -420,6 +426,8 @@ NOT_DISCUSSED = [
     "Year 11 mock exams begin on Monday. Good luck everyone!",
     # an outbreak is no child's health
     "Our Lily's nursery has chickenpox going round, so I may be off tomorrow.",
+    # a colleague's news passed on at her request
+    "Sad news. Pat asked me to let you all know her dad passed away last night. She's off.",
 ]
 
 

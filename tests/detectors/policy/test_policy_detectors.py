@@ -761,6 +761,35 @@ FLAGGED = [
     ),
     ("Ching chong, the Lee twins are in again", "DISCRIMINATORY", "8.15", H, "Ching chong"),
     (
+        "guess who's on UPS3 plus a TLR for doing nothing? he's on UPS3, I've seen the list",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "he's on UPS3",
+    ),
+    (
+        "HR sent the whole staff salary spreadsheet to everyone by mistake 😳",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "whole staff salary spreadsheet",
+    ),
+    (
+        "still got the deputy's Arbor login from INSET, might have a look at the cover budget 👀",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "got the deputy's Arbor login",
+    ),
+    (
+        "Mrs Hale, Headteacher 🌸 | loves a spreadsheet | fan account run by the Y6 team 😉",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "fan account run by",
+    ),
+    ("honestly the new deputy is a complete t*at", "OFFENSIVE", "8.15", M, "t*at"),
+    (
         "the packed lunches from the new caterer were rank again, half of them went in the bin",
         "SUPPLIER",
         "8.13",
@@ -859,6 +888,9 @@ CLEAN = [
     "I got catfished on a dating app once, never again 😂",
     "IT helpdesk: send us your username and we'll sort your login out as you asked.",
     "Payroll spreadsheet template for the finance team is on the shared drive.",
+    # round 25: a rule about photos of paperwork; pay scales in a job advert
+    "Same goes for photos of paperwork. If it has a child's name on it, it does not go on a phone.",
+    "We're hiring a science teacher: she'll be paid on MPS2 to UPS3 depending on experience.",
 ]
 
 

@@ -16,6 +16,8 @@ LOGIN = (Section.CONFIDENTIAL, Section.SECURITY)
 ENTRY = (Section.CONFIDENTIAL,)
 FLAGGED = [
     ("staff wifi pw is Lark!2024 if anyone needs it", "Lark!2024", LOGIN),
+    # the value a sentence after the credential word, closed by "!"
+    ("left the PC logged in. If it kicks you out it's gbarnes / Fern2026!", "Fern2026!", LOGIN),
     ("Guest WiFi: Meadow_Visitors / Primrose77", "Primrose77", LOGIN),
     ("gate code's 5190# from Monday, don't lose it", "5190#", ENTRY),
     ("new code for the back door is 3382 btw", "3382", ENTRY),
@@ -73,6 +75,9 @@ CLEAN = [
     "Our login page is https://portal.example/signin for parents",
     "Press 1# for attendance or 2# for the office",
     "Keys for the hall are in the key safe, ask the office for the code.",
+    # round 25: a year in the next sentence; a word closed by "!" is no symbol
+    "Staff wifi down AGAIN. IT are 'on it' apparently. Back to 1998 in here, pass me a floppy",
+    "Photocopier PIN is in your welcome email from IT, not in here please!",
     "Tickets for the 1966# anniversary quiz on sale now",
 ]
 
