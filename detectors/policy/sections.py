@@ -310,8 +310,9 @@ class SectionClassifierDetector:
             features = PostFeatures.of(masked, self.encoder)
         if features.embedding is None:
             features.embedding = self.encoder.encode(features.text)
-        # A long post is read whole and passage by passage (features.py says why); each head
-        # keeps its strongest reading, and the allowed readings look at that passage.
+        # A long post is read whole and passage by passage (features.py says why), both
+        # discounted (WHOLE_DISCOUNT, PASSAGE_DISCOUNT); each head keeps its strongest reading,
+        # and the allowed readings look at that passage.
         passages = features.passages(self.encoder)
         findings = []
         for section, head in self.heads:
@@ -320,13 +321,15 @@ class SectionClassifierDetector:
             score = head.score_features(
                 features.featurized, limits["low"], embedding=features.embedding
             )
+            if passages:  # a long post: its whole reading is discounted too (WHOLE_DISCOUNT)
+                score = _discounted(score, 0, WHOLE_DISCOUNT)
             # A passage counts only when its discounted reading opens a review item by itself:
             # it never lends a cue-word finding elsewhere in the post the head's low support.
             floor = limits["medium"]
             least = _moved(floor, PASSAGE_DISCOUNT)  # the passage probability that reaches it
             for offset, passage in passages:
                 got = head.score_features(passage.featurized, least, embedding=passage.embedding)
-                got = _discounted(got, offset)
+                got = _discounted(got, offset, PASSAGE_DISCOUNT)
                 if got.probability >= floor and got.probability > score.probability:
                     read, score = passage, got
             supplier = None
@@ -407,6 +410,12 @@ class SectionClassifierDetector:
 # docs/detectors.md): the middle of the range where recall stays 0.98 and no more clean posts are
 # flagged than when read whole plus one; 1.5, chosen on glued short posts, flagged 25 of 60.
 PASSAGE_DISCOUNT: Final = 3.75
+# A long post read whole gives the bag of words many more words than the short posts the heads
+# were calibrated on: read at full weight, the heads flagged 24 of the 240 clean long posts of
+# rounds 21-25 (10 %, against 2.5-7.5 % of clean short posts). Its whole reading is discounted
+# by this much as well; decided on round 26's long posts by a rule registered before they were
+# scored (docs/detectors.md): 16 of 80 clean posts flagged -> 5, three breach sections of 84 lost.
+WHOLE_DISCOUNT: Final = 1.0
 
 
 def _moved(p: float, by: float) -> float:
@@ -415,11 +424,12 @@ def _moved(p: float, by: float) -> float:
     return 1.0 / (1.0 + math.exp(-(math.log(p / (1 - p)) + by)))
 
 
-def _discounted(score: Score, offset: int) -> Score:
-    """A passage's score on the post's scale: discounted, spans moved to post coordinates."""
+def _discounted(score: Score, offset: int, by: float) -> Score:
+    """A passage's (or a long post's whole) score on the post's scale: discounted, spans moved
+    to post coordinates."""
     span = None if score.span is None else (score.span[0] + offset, score.span[1] + offset)
     words = tuple((a + offset, b + offset) for a, b in score.words)
-    return Score(_moved(score.probability, -PASSAGE_DISCOUNT), span, words)
+    return Score(_moved(score.probability, -by), span, words)
 
 
 def _only_school_contact(text: str) -> bool:

@@ -24,6 +24,7 @@ from detectors.policy.sections import (
     SCHOOL_CONTACT,
     SectionClassifierDetector,
     _colleague_news,
+    _moved,
     _pupil_democracy,
     _team_thanks,
     corroborate,
@@ -438,3 +439,21 @@ def test_a_breach_buried_in_a_long_post_is_read_by_passage(
     assert start <= found[0].start < found[0].end <= start + len(BURIED)  # post coordinates
     monkeypatch.setattr("detectors.features.LONG_POST_CHARS", 10**9)  # read whole only
     assert Section.CONFIDENTIAL not in {f.section for f in _review(detectors, text)}
+
+
+def test_a_long_posts_whole_reading_is_discounted(
+    classifier: SectionClassifierDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read whole, a long post's score is moved down by WHOLE_DISCOUNT (log-odds); a short
+    post's is not."""
+    text = " ".join([BURIED] * 6)  # over 600 characters: a long post
+    monkeypatch.setattr("detectors.policy.sections.PASSAGE_DISCOUNT", 50.0)  # no passage wins
+    monkeypatch.setattr("detectors.policy.sections.WHOLE_DISCOUNT", 0.0)
+    full = {f.section: f.score for f in classifier.detect(text, None)}
+    short = {f.section: f.score for f in classifier.detect(BURIED, None)}
+    monkeypatch.setattr("detectors.policy.sections.WHOLE_DISCOUNT", 1.0)
+    got = {f.section: f.score for f in classifier.detect(text, None)}
+    assert got and set(got) <= set(full)
+    for section, p in got.items():
+        assert p == pytest.approx(_moved(full[section], -1.0), abs=1e-3)
+    assert {f.section: f.score for f in classifier.detect(BURIED, None)} == short
