@@ -141,7 +141,7 @@ class SharedCredentialsDetector:
                 tokens = list(_TOKEN.finditer(window, assign.end()))
             for i, token in enumerate(tokens):
                 spaced = _SPACED.match(window, token.start())
-                if not entry and not spaced and i >= _FAR and token.group().isdigit():
+                if not entry and not spaced and i >= _FAR and token.group().strip(_STRIP).isdigit():
                     continue
                 if spaced or self.validate_result(token.group()):
                     pair = _PAIR.match(window, token.end())  # "network / key", "user / password"
