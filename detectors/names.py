@@ -43,7 +43,9 @@ _NOT_NAMES: Final = frozenset(
     biology chemistry physics drama dance german latin italian mandarin psychology sociology
     economics business media film photography textiles food dt ict citizenship rs philosophy
     politics statistics literature language languages design technology engineering
-    my your his her their its we they i every each all some most any no""".split()
+    my your his her their its we they i every each all some most any no cup league trophy
+    shield final finals schools fa leader leaders lead coordinator stay play progress duke
+    duchess""".split()
 )
 _NAME_TOKEN: Final = re.compile(r"(?-i:[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)*|[A-Z][A-Z'’]{1,}|[A-Z]\.?)")
 
@@ -170,6 +172,8 @@ def _names(post: PostView, spans: list[tuple[int, int]]) -> list[Name]:
             start += 1
         start, end = _strip_title(post.text, start, end)
         if end - start < 2 or not any(c.isalpha() for c in post.text[start:end]):
+            continue
+        if post.text[start:end].lower() in _NOT_NAMES:  # "our Year 10 Duke of Edinburgh group"
             continue
         names.append(Name(start, end, is_adult(post, start, end), "ner"))
     return names

@@ -6,17 +6,18 @@ word (`PATTERNS["credential"]`), then, in the same line and within a few words, 
 assigns a value (`CONTEXT`: is, are, now, ":", "=", "changed to") and a value that reads as a
 secret (`validate_result`): letters mixed with digits or symbols, or a 4-8 digit code; with no
 assigning word, only a value of letters and digits written right after the credential word
-("password Oak!2024"), or a bare number right after an entry-code word ("gate code 1945"). A
-code read out digit by digit ("4 7 2 1 then #") is one value, and digits closed by the keypad's
-"#" ("it's 2580# people") are an entry code with no credential word, in a post about getting in
-somewhere. Talking about passwords names no value ("change your password", "the wifi
-code is on the noticeboard", "log in to Office365") and is not flagged. The explanation never
-repeats the value. A school's password or login cites section 8.9 (confidential to the school)
-and section 10 (social media security: a posted login lets anyone reading in), two findings on
-the same span; a school's door or gate code section 8.9 only; one's own ("my PIN is...", "door
-code at mine") section 10 only. Independent writers label a school's posted login 10 more often
-than 8.9 (49 and 21 of the 70 such posts in our labelled batches and probe sets), a door code
-8.9 (28 of 35).
+("password Oak!2024"), or a bare number right after an entry-code word ("gate code 1945"); a
+dial lock's numbers count after its word only ("combo is 19-84-07": elsewhere a date). A code
+read out digit by digit ("4 7 2 1 then #") is one value, and digits closed by the keypad's "#"
+or "*" ("it's 2580# people", "main door: 2 9 0 3 *") are an entry code with no credential word,
+in a post about getting in somewhere. Talking about passwords names no value ("change your
+password", "the wifi code is on the noticeboard", "log in to Office365") and is not flagged. The
+explanation never repeats the value. A school's password or login cites section 8.9
+(confidential to the school) and section 10 (social media security: a posted login lets anyone
+reading in), two findings on the same span; a school's door or gate code section 8.9 only; one's
+own ("my PIN is...", "door code at mine") section 10 only. Independent writers label a school's
+posted login 10 more often than 8.9 (49 and 21 of the 70 such posts in our labelled batches and
+probe sets), a door code 8.9 (28 of 35).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ PATTERNS: Final = {
         r"pass(?:word|code|phrase)s?|pw|pwd|p/w|wi-?fi(?:\s+(?:key|code|password|pw))?|"
         r"network\s+key|log-?ins?|logged\s+in|user\s?names?|(?:sign|log)\s+in\s+details|"
         r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|key\s?safes?|"
+        r"padlock(?:\s+code)?|(?:safe\s+|lock\s+)?(?:combo|combination)(?:\s+lock)?|"
         rf"codes?\s+(?:for|to|on|of)\s+(?:the\s+)?(?:[\w'-]+\s+){{0,2}}{_PLACES}|"
         r"(?-i:PIN)(?:\s+(?:code|number))?|pin\s+(?:code|number)"
         r")\b",
@@ -57,7 +59,8 @@ PATTERNS: Final = {
 # Logins, passwords, Wi-Fi keys and PINs open the school's systems: section 10 as well. Our
 # labelled posts agree: entry codes 8.9 (28 of 35), logins and passwords 10 (49 of 70).
 _ENTRY: Final = re.compile(
-    r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|key\s?safes?|codes?\s",
+    r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|key\s?safes?|codes?\s|"
+    r"padlock|(?:safe\s+|lock\s+)?(?:combo|combination)",
     re.IGNORECASE,
 )
 # Words that give the credential its value: "... is X", "...: X", "changes to X".
@@ -69,11 +72,15 @@ WINDOW_CHARS: Final = 60  # the value sits within a few words of the credential 
 _TOKEN: Final = re.compile(r"\S+")
 _STRIP: Final = "\"'`‘’“”()[]{}<>,;.…"
 _CODE: Final = re.compile(r"\d{4,8}[#*]?")
+# "combo is 19-84-07": a dial lock's numbers, read after an entry word only (elsewhere a date).
+_DIAL: Final = re.compile(r"\d{1,2}(?:-\d{1,2}){2,3}")
 # "New code from Monday is 4 7 2 1 then #": a keypad code read out digit by digit.
 _SPACED: Final = re.compile(r"\d(?:[ -]\d){3,7}(?:\s*(?:then\s+)?[#*])?(?![\w-])")
 # "It's 2580# people": digits closed by the keypad's hash key are an entry code even with no
 # credential word, in a post about getting in somewhere.
-_HASH_CODE: Final = re.compile(r"(?<![\w#£.,/:-])\d{4,8}#(?![\w#])")
+_HASH_CODE: Final = re.compile(
+    r"(?<![\w#£.,/:-])(?:\d{4,8}#|\d(?: \d){3,7} ?[#*])(?![\w#*])"  # "2580#", "4 8 1 7 #"
+)
 _GETTING_IN: Final = re.compile(
     rf"\b(?:locked\s+out|lock(?:ed)?|get(?:ting)?\s+in|let\s+(?:me|us|you|them)\s+in|{_PLACES})\b",
     re.IGNORECASE,
@@ -128,7 +135,7 @@ class SharedCredentialsDetector:
             first = _TOKEN.match(window, 1) if window[:1] == " " else None
             value = first.group().strip(_STRIP) if first else ""
             entry = _ENTRY.match(match.group()) is not None
-            if first is not None and entry and _CODE.fullmatch(value):
+            if first is not None and entry and (_CODE.fullmatch(value) or _DIAL.fullmatch(value)):
                 tokens = [first]  # "gate code 1945": an entry code is digits, right after its word
             elif assign is None:
                 # "password BFA_Office2024!": no assigning word, so only a value written right
@@ -143,7 +150,8 @@ class SharedCredentialsDetector:
                 spaced = _SPACED.match(window, token.start())
                 if not entry and not spaced and i >= _FAR and token.group().strip(_STRIP).isdigit():
                     continue
-                if spaced or self.validate_result(token.group()):
+                dial = entry and _DIAL.fullmatch(token.group().strip(_STRIP)) is not None
+                if spaced or dial or self.validate_result(token.group()):
                     pair = _PAIR.match(window, token.end())  # "network / key", "user / password"
                     last = pair.group(1) if pair else token.group()
                     stop = pair.end() if pair else token.end()

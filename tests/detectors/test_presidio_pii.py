@@ -153,6 +153,8 @@ def test_registry_holds_only_the_chosen_recognizers() -> None:
 CONTACT_SEVERITY = [
     ("The school office is open from 8:15am on 01632 960123.", "PHONE_NUMBER", Severity.LOW),
     ("Enquiries: 01632 960456 (office, 8am-4pm).", "PHONE_NUMBER", Severity.LOW),
+    # round 27: the line for reporting an absence
+    ("Reporting an absence? Call 020 7946 0451 before 9am.", "PHONE_NUMBER", Severity.LOW),
     ("Call Mrs Jones on 07700 900123 about the trip", "PHONE_NUMBER", Severity.MEDIUM),
     ("Ring the office on 07700 900123", "PHONE_NUMBER", Severity.MEDIUM),  # a mobile
     ("Office: ask Karen Doyle on 01632 960456", "PHONE_NUMBER", Severity.MEDIUM),  # named

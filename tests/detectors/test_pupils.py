@@ -57,6 +57,8 @@ IDENTIFIED = [
     ("Congratulations Ella-Rose (4H) on your gold certificate!", "Ella-Rose"),
     ("Star of the week goes to Freddie for always helping others.", "Freddie"),
     ("Amelia W. in Year 2 won the spelling bee today!", "Amelia W."),
+    # round 27: a child's age told right after the name
+    ("His name is Oscar Whitby, he's four and three-quarters, and loves tractors.", "Oscar Whitby"),
     ("Head girl Kira Patel (Year 13) showed parents round.", "Kira Patel"),  # a pupil's role
     ("Player of the match: Ethan Walsh, Year 6, who scored a hat-trick!", "Ethan Walsh"),
     ("Oliver will be played by Harry Finch (Year 5, age 10).", "Harry Finch"),
@@ -135,6 +137,11 @@ def test_every_mention_of_an_identified_child_is_flagged(stack: DetectorStack) -
 
 
 NOT_A_PUPIL = [
+    # round 27: an award, a staff role and a cup beside a year group; a colleague's age in time
+    "Well done to all our Year 10 Duke of Edinburgh Bronze group on their practice expedition!",
+    "Mr Ahmed has stepped up as interim Progress Leader and is learning what Year 12 are like.",
+    "We beat Thornhope 2-1 in the final of the Sunderland Schools Year 7 Cup last night!",
+    "Mrs Kaur says she's ten minutes away, start the Year 4 meeting without her.",
     # a role the models read as a name by itself; "Every" is no name
     "Every Year 7 sits a standardised reading test in the first three weeks of term.",
     "The judges (Matron, the Sixth Form prefects and the House dog) gave it a 9.",
@@ -210,6 +217,8 @@ def test_a_pupils_street_is_their_home(stack: DetectorStack) -> None:
 # --- one child singled out without a name "could in any way be linked to a pupil" (8.4) --------
 
 DESCRIBED = [
+    # round 27: a Northern Irish or Scottish primary year
+    ("FYI the P7 boy with the stammer is getting speech therapy on Tuesdays", "the P7 boy"),
     (
         "the little one in Reception with the egg allergy had another reaction",
         "the little one in Reception",
@@ -260,6 +269,9 @@ def test_a_child_singled_out_without_a_name_is_described(
 
 
 NOT_DESCRIBED = [
+    # round 27: a member of staff as "your child's key person" is no parent addressed
+    "We know lots of you will be wondering this, especially if Miss Dunn is your child's key "
+    "person. Here's the plan:",
     "Well done to the Y10 girls who won the county netball final!",
     "FYI a Y10 girl has been referred, DSL aware.",
     "Year 6 were brilliant on the residential.",

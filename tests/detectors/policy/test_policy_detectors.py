@@ -722,6 +722,72 @@ FLAGGED = [
         M,
         "📸 each child holding up their name card",
     ),
+    # round 27: a review under a made-up name; a colleague's signed-in shop account used; an
+    # invented profile to get into a parents' group; a parody account of the head; a deficit's
+    # sum; a colleague's HR file; magazines passed round
+    (
+        "Left our old caterer a 1-star review as a 'parent from Kingsworth' 😂 petty but worth it",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "review as a '",
+    ),
+    (
+        "Janet's still logged into her Amazon on the office PC 😂 shall we order a coffee machine?",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "still logged into her Amazon",
+    ),
+    (
+        'so last night I set up a profile called "Jess Carter" and asked to join the parents group',
+        "IMPERSONATION",
+        "8.16",
+        M,
+        'set up a profile called "Jess Carter"',
+    ),
+    (
+        "Set up a parody @HolroydHeadteacher account and the Year 6 team are CRYING 😂",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Set up a parody @HolroydHeadteacher",
+    ),
+    (
+        "Apparently we're £60k in the red this year according to the finance meeting 🙃",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "£60k in the red",
+    ),
+    (
+        "his DOB is 12/09/1965 for the card (got it off his HR file lol don't tell)",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "got it off his HR file",
+    ),
+    (
+        "Inspection tomorrow, NOT for parents pls, it stays confidential until the 8am briefing",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "Inspection tomorrow",
+    ),
+    (
+        "Allegation in about a TA at Brackenfield, need the risk assessment drafted by 4",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "Allegation in about",
+    ),
+    (
+        "Found a stack of old porn mags in the loft during the survey 😂😂 pics below",
+        "PORNOGRAPHIC_LINK",
+        "8.14",
+        M,
+        "porn mags",
+    ),
     # round 24: a colleague's login asked for to act as them; catfishing a colleague; a payroll
     # spreadsheet and a phone tree handed round; a mock's questions; a slur; a caterer slated
     (
@@ -891,6 +957,15 @@ CLEAN = [
     # round 25: a rule about photos of paperwork; pay scales in a job advert
     "Same goes for photos of paperwork. If it has a child's name on it, it does not go on a phone.",
     "We're hiring a science teacher: she'll be paid on MPS2 to UPS3 depending on experience.",
+    # round 27: reviews asked for; logging a colleague out; a fake profile warned of; a parody
+    # account reported; national deficits; one's own HR file; magazines in an art lesson
+    "Please leave us a review as a parent if you enjoyed the fair: it helps other families!",
+    'Beware: someone has set up a profile called "Jess Carter" asking to join parent groups.',
+    "Someone has set up a parody @OakfieldHeadteacher account: we have reported it, please block.",
+    "Councils nationally are £3bn in the red on SEND transport, says the report.",
+    "Ofsted are in tomorrow! Wish us luck, we've worked so hard 💪",
+    "You can download your contract from your own HR file on the portal.",
+    "Year 9 art: collage from old magazines and comics, the centrefold of our display is a tiger.",
 ]
 
 
@@ -927,6 +1002,10 @@ def test_flags_the_breach_at_the_right_span(
 # Innocent posts the packs leave alone but the section classifier still flags at MEDIUM (known
 # false alarms, docs/detectors.md): the packs' exclusions are tested here on their own.
 CLASSIFIER_FALSE_ALARMS = [
+    # round 27: the 8.16 head reads a colleague logged out of her account as a breach, the 8.9
+    # head a training session on allegations
+    "Safeguarding training tonight: how to respond to an allegation against a member of staff.",
+    "Janet's still logged into her Amazon on the office PC, I've logged her out, don't worry",
     "Revision sessions for the GCSE maths paper start after half term, past papers online.",
     "Our litter pick collected four bags of rubbish around the school.",
     "There was a chink of light through the clouds on sports day.",
@@ -978,6 +1057,18 @@ def test_an_online_safety_warning_naming_a_site_mocks_no_colleague(
     text = "Parents: sites like pornhub.com are one click away. Set up parental controls tonight."
     found = _run(detectors, text, artifacts_for(text))
     assert "DEROGATORY" not in {f.type for f in found}
+
+
+def test_a_country_called_a_disgrace_is_no_put_down_of_the_school(
+    detectors: list, artifacts_for: Callable[[str], NlpArtifacts]
+) -> None:
+    """Round 27: a personal view of national policy insults nobody at the school (8.11 decides
+    whether it may be posted, not 8.10)."""
+    text = "My own view: the way this country houses people is a disgrace. Wrote to my MP today."
+    found = _run(detectors, text, artifacts_for(text))
+    assert "DEROGATORY" not in {f.type for f in found}
+    school = "My own view: the way our head runs this school is a disgrace."
+    assert "DEROGATORY" in {f.type for f in _run(detectors, school, artifacts_for(school))}
 
 
 @pytest.mark.parametrize("text", CLEAN)

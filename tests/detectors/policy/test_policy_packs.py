@@ -36,6 +36,7 @@ EXPECTED = {
     "impersonation": ("8.16", "IMPERSONATION"),
     "impersonation_plans": ("8.16", "IMPERSONATION"),
     "porn_mockery": ("8.10", "DEROGATORY"),
+    "parody_mockery": ("8.10", "DEROGATORY"),
     "pupil_photos": ("8.4", "PUPIL_PHOTO"),
     "safeguarding_disclosures": ("8.9", "CONFIDENTIAL"),
     "id_documents": ("10", "PERSONAL_DETAILS"),

@@ -28,6 +28,7 @@ from detectors.policy.sections import (
     _pupil_democracy,
     _team_thanks,
     corroborate,
+    emphasis_marks,
     explain,
     load_model,
     retweet_copies,
@@ -371,6 +372,34 @@ COPY = "RT @FriendsOfOak: Thanks to all who came to the cake sale, we raised £3
 )
 def test_a_retweets_truncated_copy_is_read_once(text: str, blanked: list[str]) -> None:
     assert [text[a:b] for a, b in retweet_copies(text)] == blanked
+
+
+@pytest.mark.parametrize(
+    ("text", "marks"),
+    [
+        ("**What is sextortion?**\nIt is when", ["**", "**"]),  # a Markdown heading in bold
+        ("what a student *thought* about it", ["*", "*"]),  # italics
+        ("**One** and **two**", ["**", "**", "**", "**"]),
+        ("what a f***ing s**t day", []),  # masked swearing: stars inside words
+        ("you absolute c*** and a ***", []),
+        ("** not bold **", []),  # marks must close on the words
+    ],
+)
+def test_markdown_emphasis_marks_are_found_and_masked_swearing_is_not(
+    text: str, marks: list[str]
+) -> None:
+    assert [text[a:b] for a, b in emphasis_marks(text)] == marks
+
+
+def test_a_bold_heading_is_no_masked_swear_word(stack: DetectorStack) -> None:
+    """Round 27: "**" read as masked swearing made a parents' explainer offensive (8.15)."""
+    text = (
+        "Online safety update for families.\n\n**What is sextortion?**\nIt is when someone "
+        "threatens to share images unless they are paid. **What to do:** stop, do not pay, and "
+        "talk to us or the police."
+    )
+    review = [f for f in stack.detect(text) if f.severity.rank >= Severity.MEDIUM.rank]
+    assert Section.EQUALITY.value not in {f.section for f in review}
 
 
 def test_a_school_year_beside_a_name_is_no_date_of_birth(stack: DetectorStack) -> None:

@@ -35,6 +35,14 @@ FLAGGED = [
     ("Parking's round the back, gate code 2207, ring me when you're in", "2207", ENTRY),
     ("locked out of the science block again, it's 7014# people, write it down", "7014#", ENTRY),
     ("key safe by the minibus shed is 4410 if anyone needs the keys", "4410", ENTRY),
+    # round 27: a dial lock's numbers after "combo"; a padlock; spaced digits closed by "*"
+    ("exam papers are in the safe, combo is 19-84-07 if you need them", "19-84-07", ENTRY),
+    ("Outdoor shed: padlock is 0614, put the bikes back", "0614", ENTRY),
+    (
+        "🔐 NEW DOOR CODES\nThey're:\n• Nursery main door: 2 9 0 3 *\nDon't give them out",
+        "2 9 0 3 *",
+        ENTRY,
+    ),
     (
         "SIMS from home: username admin.office, password BFA_Office2024! don't change anything",
         "BFA_Office2024!",
@@ -79,6 +87,9 @@ CLEAN = [
     "Staff wifi down AGAIN. IT are 'on it' apparently. Back to 1998 in here, pass me a floppy",
     "Photocopier PIN is in your welcome email from IT, not in here please!",
     "Tickets for the 1966# anniversary quiz on sale now",
+    # round 27: a combination of things; a date after a padlock
+    "The combination of phonics and reading at home is what makes the difference.",
+    "Padlocks for the lockers arrive on 12-09-26, £3 each from the office.",
 ]
 
 
