@@ -53,6 +53,7 @@ class Cues(BaseModel):
     staff_working_day: Regex
     former_pupil: Regex
     adult_celebration: Regex
+    child_age_birthday: Regex
     specific_child: Regex
     described_child: Regex
     topics: dict[str, Regex] = Field(min_length=1)
@@ -96,6 +97,7 @@ class CompiledCues:
         self.staff_working_day = _compile(cues.staff_working_day)
         self.former_pupil = _compile(cues.former_pupil)
         self.adult_celebration = _compile(cues.adult_celebration)
+        self.child_age_birthday = _compile(cues.child_age_birthday)
         self.specific_child = _compile(cues.specific_child)
         self.described_child = _compile(cues.described_child)
         self.topics = {name: _compile(p) for name, p in cues.topics.items()}
@@ -123,8 +125,13 @@ class CompiledCues:
 
     def birthday_between_adults(self, kinds: Collection[str], text: str) -> bool:
         """Whether a birthday is the only child cue (`kinds`: the kinds found in `text`) and the
-        greeting reads as between adults ("have a lovely day hun x", "cake in the kitchen")."""
-        return set(kinds) == {"birthday"} and self.adult_celebration.search(text) is not None
+        greeting reads as between adults ("have a lovely day hun x", "cake in the kitchen"), unless
+        the age told is a child's ("Happy 15th birthday to our Jayden-Lee Fisher")."""
+        return (
+            set(kinds) == {"birthday"}
+            and self.adult_celebration.search(text) is not None
+            and self.child_age_birthday.search(text) is None
+        )
 
 
 def load_cues(path: Path = CUES_FILE) -> Cues:

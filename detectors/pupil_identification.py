@@ -44,6 +44,7 @@ _CUE_WORDS: Final = {
     "pupil": "words that make them a pupil",
     "photo": "a photo caption",
     "home": "their home",
+    "parent": "their parent at the school gate",
     "pupil number": "a pupil number",
 }
 

@@ -57,6 +57,16 @@ IDENTIFIED = [
     ("Congratulations Ella-Rose (4H) on your gold certificate!", "Ella-Rose"),
     ("Star of the week goes to Freddie for always helping others.", "Freddie"),
     ("Amelia W. in Year 2 won the spelling bee today!", "Amelia W."),
+    # round 29: a named child's parent seen at the school gate
+    (
+        "Did anyone clock Ruby Ashworth's dad at pick-up, same trackie as last week 🙄",
+        "Ruby Ashworth",
+    ),
+    # round 29: a child's age beside a birthday outweighs a cake "in the kitchen"
+    (
+        "Happy 14th birthday to our Kaiden-James Boyd 🎂 Pictured with his cake in the kitchen!",
+        "Kaiden-James Boyd",
+    ),
     # round 27: a child's age told right after the name
     ("His name is Oscar Whitby, he's four and three-quarters, and loves tractors.", "Oscar Whitby"),
     ("Head girl Kira Patel (Year 13) showed parents round.", "Kira Patel"),  # a pupil's role
@@ -137,6 +147,10 @@ def test_every_mention_of_an_identified_child_is_flagged(stack: DetectorStack) -
 
 
 NOT_A_PUPIL = [
+    # round 29: a colleague's parent, not at the school gate
+    "Helen Ward's mum passed away at the weekend, there's a card in the staffroom to sign.",
+    # round 29: a colleague's birthday with cake in the kitchen and no child's age
+    "Happy birthday Maureen Platt! Cake in the kitchen at break, don't tell her how old she is",
     # round 27: an award, a staff role and a cup beside a year group; a colleague's age in time
     "Well done to all our Year 10 Duke of Edinburgh Bronze group on their practice expedition!",
     "Mr Ahmed has stepped up as interim Progress Leader and is learning what Year 12 are like.",

@@ -17,6 +17,86 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 29 (round 28's errors): a colleague's bank details for payroll, a supplier's rate, a
+    # free school meals list, a login offered to be used as the writer, a page in a colleague's
+    # name, a parody page of the head, a paper's file in a chat, a rebuke of a named parent, and
+    # homophobic and racist set phrases with no slur word
+    (
+        "Payroll query: Mr Okafor says his pay went to the wrong bank, his new details are sort "
+        "code 30-11-42 acc 77120934",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "sort code 30-11-42",
+    ),
+    (
+        "Did the budget last night, we've been paying Castle Minibuses £540 a trip when the "
+        "council's own buses are half that",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "paying Castle Minibuses £540 a trip",
+    ),
+    (
+        "Pasting the free school meals list here so the kitchen knows: Ava T, Kyle R, Mason D",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "free school meals list",
+    ),
+    (
+        "Can't get on Arbor? Just use my login, dmorris / Tulip77, log them under me, nobody "
+        "checks",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "Just use my login, dmorris / Tulip77, log them under me",
+    ),
+    (
+        "I've made a new account 'Mr Grant Deputy Head' and all the parents think it's really him",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "made a new account 'Mr Grant",
+    ),
+    (
+        "Created a new page 'Mrs Ibbotson Headteacher (Official)' for a laugh, her 'announcements' "
+        "have 40 followers already 😂",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Created a new page 'Mrs Ibbotson Headteacher",
+    ),
+    (
+        "Here's next week's paper for you all to mark against, don't let the kids see it 📎 "
+        "Y10_Science_Paper2_Mock.pdf",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "Y10_Science_Paper2_Mock.pdf",
+    ),
+    (
+        "Mr Hughes, as we have said several times, the uniform policy applies to every child. "
+        "Please stop spreading misleading claims on this page.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Mr Hughes, ",
+    ),
+    (
+        "Saw the Pride float go past the gates, should've kept it in the closet where it belongs",
+        "DISCRIMINATORY",
+        "8.15",
+        M,
+        "in the closet where it belongs",
+    ),
+    (
+        "the new family on the estate can go back to their own country tbh",
+        "DISCRIMINATORY",
+        "8.15",
+        M,
+        "go back to their own country",
+    ),
     (
         "Ofsted feedback was great, we got Outstanding but it's embargoed so shh",
         "CONFIDENTIAL",
@@ -1002,6 +1082,13 @@ def test_flags_the_breach_at_the_right_span(
 # Innocent posts the packs leave alone but the section classifier still flags at MEDIUM (known
 # false alarms, docs/detectors.md): the packs' exclusions are tested here on their own.
 CLASSIFIER_FALSE_ALARMS = [
+    # round 29: look-alikes of round 28's rules
+    "The trip costs £12 per child, please pay on ParentPay by Friday.",
+    "Lovely to see Mrs Clarke's new class page 'Mrs Clarke's Reading Corner' growing!",
+    "Mrs Begum, thank you for your kind message, we have passed it on to the team.",
+    "Year 11: Mock_Revision_Guide_Paper1.pdf is on Teams for anyone who wants it.",
+    "Sunrise over the fen this morning, a heron on the dyke and frost on the fields",
+    "Our assembly on Pride Month talked about people who have had to hide who they are.",
     # round 27: the 8.16 head reads a colleague logged out of her account as a breach, the 8.9
     # head a training session on allegations
     "Safeguarding training tonight: how to respond to an allegation against a member of staff.",
@@ -1225,3 +1312,12 @@ def test_a_group_word_in_a_place_name_names_no_group(
 ) -> None:
     classifier = next(d for d in detectors if d.name == "policy:offensive-classifier")
     assert classifier._names_a_group(text) is names_a_group
+
+
+def test_ones_own_bank_details_for_a_collection_are_section_10_not_the_schools_record(
+    detectors: list, artifacts_for: Callable[[str], NlpArtifacts]
+) -> None:
+    """Round 29's `colleague_bank_details` (8.9) is for payroll's record of someone else."""
+    text = "Send your £5 for Sue's leaving present to me: sort code 00-11-22 acc 12345678, ref SUE"
+    found = _run(detectors, text, artifacts_for(text))
+    assert {f.section for f in found if f.severity is not L} == {"10"}

@@ -46,6 +46,8 @@ EXPECTED = {
     "staff_records": ("8.9", "CONFIDENTIAL"),
     "leaks": ("8.9", "CONFIDENTIAL"),
     "borrowed_devices": ("8.16", "IMPERSONATION"),
+    "hostile_phrases": ("8.15", "DISCRIMINATORY"),
+    "public_rebuke": ("8.10", "DEROGATORY"),
 }
 
 
