@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.findings import Finding, Severity
+from detectors.cues import cues
 from detectors.knowledge import AccountKnowledge
 from detectors.pupil_identification import PupilIdentificationDetector
 from detectors.stack import DetectorStack
@@ -147,6 +148,9 @@ def test_every_mention_of_an_identified_child_is_flagged(stack: DetectorStack) -
 
 
 NOT_A_PUPIL = [
+    # round 29: a year group's good deed told as "our Year 6 who"
+    "So proud of our Year 6 who did the river litter pick today 💚 Whole class, three hours, 27 "
+    "bags. The river bank looks lovely again!",
     # round 29: a colleague's parent, not at the school gate
     "Helen Ward's mum passed away at the weekend, there's a card in the staffroom to sign.",
     # round 29: a colleague's birthday with cake in the kitchen and no child's age
@@ -479,3 +483,16 @@ def test_a_shape_by_a_cue_is_medium_and_a_read_name_high(
     artifacts = stack.nlp_engine.process_text(text, "en")
     found = detector.detect(text, artifacts)
     assert [(text[f.start : f.end], f.severity) for f in found] == [(name, severity)]
+
+
+@pytest.mark.parametrize(
+    ("text", "specific"),
+    [
+        ("there's a safeguarding referral on one of the Year 2s", True),  # round 29
+        ("one of our Y6s has been poorly all week", True),
+        ("one of our pupils spotted a seal off the point", True),
+        ("all of the Year 2s went to the woods", False),
+    ],
+)
+def test_one_of_a_year_groups_children_is_one_child(text: str, specific: bool) -> None:
+    assert (cues().specific_child.search(text) is not None) is specific

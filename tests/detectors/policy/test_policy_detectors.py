@@ -17,6 +17,52 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 29's errors: a leader's fake handle, a child protection list sent round, an address
+    # beside where someone lives, what was read in governors' papers, a child's age and birthday
+    # date together, a named parent answered in public
+    (
+        "lol made @NotMrHarrisHead last night and it's got 30 followers already 😂",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "made @NotMrHarrisHead",
+    ),
+    (
+        "Set up a parody account for the headteacher, first post is the new 'no fun' policy 😂",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "parody account for the headteacher",
+    ),
+    (
+        "The child protection list got emailed to the whole staff by mistake, half of 8R on it",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "child protection list",
+    ),
+    (
+        "Read it in the finance committee papers, we're closing the nursery in July",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "Read it in the finance committee papers",
+    ),
+    (
+        "Happy 7th birthday (3rd June) to Maisie Cole in Year 2! 🎂",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "7th birthday (3rd June) to Maisie",
+    ),
+    (
+        "Replying to Dawn Pickering: maybe if you actually read the letters you'd know it was "
+        "cancelled",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Replying to Dawn Pickering",
+    ),
     # round 29 (round 28's errors): a colleague's bank details for payroll, a supplier's rate, a
     # free school meals list, a login offered to be used as the writer, a page in a colleague's
     # name, a parody page of the head, a paper's file in a chat, a rebuke of a named parent, and
@@ -1082,6 +1128,11 @@ def test_flags_the_breach_at_the_right_span(
 # Innocent posts the packs leave alone but the section classifier still flags at MEDIUM (known
 # false alarms, docs/detectors.md): the packs' exclusions are tested here on their own.
 CLASSIFIER_FALSE_ALARMS = [
+    # round 29: look-alikes of its rules
+    "We've set up @OakdaleHeadteacher so Mrs Ince can share news from around the school.",
+    "Our nursery turns 10 on 5th May, come and celebrate with cake on the field!",
+    "Replying to Sam Jones: thanks so much, the trip leaves at 9 and is back by 3.",
+    "The approved minutes of the governors' meeting are published on our website.",
     # round 29: look-alikes of round 28's rules
     "The trip costs £12 per child, please pay on ParentPay by Friday.",
     "Lovely to see Mrs Clarke's new class page 'Mrs Clarke's Reading Corner' growing!",
@@ -1321,3 +1372,13 @@ def test_ones_own_bank_details_for_a_collection_are_section_10_not_the_schools_r
     text = "Send your £5 for Sue's leaving present to me: sort code 00-11-22 acc 12345678, ref SUE"
     found = _run(detectors, text, artifacts_for(text))
     assert {f.section for f in found if f.severity is not L} == {"10"}
+
+
+def test_an_address_beside_where_someone_lives_stands_alone(
+    detectors: list, artifacts_for: Callable[[str], NlpArtifacts]
+) -> None:
+    """Round 29: "the heidie lives two doors doon fae ma auntie. 14 Brackenhill Drive" needs no
+    section head (home_addresses.yaml stands alone; staff_details.yaml waits for the head)."""
+    text = "Guess who lives next door to us: the Fletchers, 22 Orchard Close, lol"
+    found = _run(detectors, text, artifacts_for(text))
+    assert "policy:home_addresses:someone_elses_address" in {f.detector for f in found}

@@ -48,6 +48,7 @@ EXPECTED = {
     "borrowed_devices": ("8.16", "IMPERSONATION"),
     "hostile_phrases": ("8.15", "DISCRIMINATORY"),
     "public_rebuke": ("8.10", "DEROGATORY"),
+    "dates_of_birth": ("10", "PERSONAL_DETAILS"),
 }
 
 
