@@ -45,7 +45,7 @@ _NOT_NAMES: Final = frozenset(
     politics statistics literature language languages design technology engineering
     my your his her their its we they i every each all some most any no cup league trophy
     shield final finals schools fa leader leaders lead coordinator stay play progress duke
-    duchess""".split()
+    duchess teaching buddhism hinduism sikhism islam judaism christianity catholicism""".split()
 )
 _NAME_TOKEN: Final = re.compile(r"(?-i:[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)*|[A-Z][A-Z'’]{1,}|[A-Z]\.?)")
 
@@ -173,7 +173,8 @@ def _names(post: PostView, spans: list[tuple[int, int]]) -> list[Name]:
         start, end = _strip_title(post.text, start, end)
         if end - start < 2 or not any(c.isalpha() for c in post.text[start:end]):
             continue
-        if post.text[start:end].lower() in _NOT_NAMES:  # "our Year 10 Duke of Edinburgh group"
+        # "our Year 10 Duke of Edinburgh group", "Teaching Buddhism to Y8": no word of it a name
+        if all(w in _NOT_NAMES for w in post.text[start:end].lower().split()):
             continue
         names.append(Name(start, end, is_adult(post, start, end), "ner"))
     return names

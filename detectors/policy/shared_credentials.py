@@ -71,11 +71,14 @@ CONTEXT: Final = re.compile(
 WINDOW_CHARS: Final = 60  # the value sits within a few words of the credential word
 _TOKEN: Final = re.compile(r"\S+")
 _STRIP: Final = "\"'`‘’“”()[]{}<>,;.…"
-_CODE: Final = re.compile(r"\d{4,8}[#*]?")
+# "C2584": a digital lock's code may start with its clear key's letter.
+_CODE: Final = re.compile(r"(?-i:[A-Z])?\d{4,8}[#*]?")
 # "combo is 19-84-07": a dial lock's numbers, read after an entry word only (elsewhere a date).
 _DIAL: Final = re.compile(r"\d{1,2}(?:-\d{1,2}){2,3}")
 # "New code from Monday is 4 7 2 1 then #": a keypad code read out digit by digit.
-_SPACED: Final = re.compile(r"\d(?:[ -]\d){3,7}(?:\s*(?:then\s+)?[#*])?(?![\w-])")
+_SPACED: Final = re.compile(
+    r"\d(?:[ -]\d){3,7}(?:\s*(?:then\s+)?[#*]|-[#*])?(?![\w-])"
+)  # "4-7-1-9-#"
 # "It's 2580# people": digits closed by the keypad's hash key are an entry code even with no
 # credential word, in a post about getting in somewhere.
 _HASH_CODE: Final = re.compile(
@@ -85,6 +88,19 @@ _GETTING_IN: Final = re.compile(
     rf"\b(?:locked\s+out|lock(?:ed)?|get(?:ting)?\s+in|let\s+(?:me|us|you|them)\s+in|{_PLACES})\b",
     re.IGNORECASE,
 )
+# "... key safe on the wall behind the oil tank, code 0312", "alarm panel ... put in 8826": a code
+# with no assigning word, read only after an entry word a few words before and in a post about
+# getting in ("use code 2024 at checkout" is a discount).
+_BARE_CODE: Final = re.compile(
+    r"\b(?:codes?\s+|(?:put|punch|tap|key|type)\s+in\s+|enter\s+)\d{4,8}[#*]?(?![\w/.:-])",
+    re.IGNORECASE,
+)
+_ENTRY_BEFORE: Final = re.compile(
+    r"\b(?:key\s?safe|keypad|alarm(?:\s+panel)?|panel|padlock|(?:side|front|back|main)\s+"
+    r"(?:gate|door|entrance)|gate|door)\b",
+    re.IGNORECASE,
+)
+_BARE_REACH: Final = 80  # characters before the code where its entry word must stand
 _PAIR: Final = re.compile(r"\s*/\s*(\S+)")
 # "Staff wifi down AGAIN. IT are on it. Back to 1998": a bare number a few words past the
 # assigning word is a year or a count, not a login's value (a login's value may well sit in the
@@ -163,7 +179,25 @@ class SharedCredentialsDetector:
                     findings += self._findings(match.start(), end, own=own is not None, entry=entry)
                     taken = end
                     break
-        return findings + self._hash_codes(text, findings)
+        found = findings + self._hash_codes(text, findings)
+        return found + self._bare_codes(text, found)
+
+    def _bare_codes(self, text: str, found: list[Finding]) -> list[Finding]:
+        """Digits after a bare "code" ("the key safe on the wall behind the oil tank, code 0312")
+        or typed into a panel ("the alarm panel is just inside the door, put in 8826"), with an
+        entry word shortly before, in a post about getting in."""
+        if not _GETTING_IN.search(text):
+            return []
+        out: list[Finding] = []
+        for m in _BARE_CODE.finditer(text):
+            if any(f.start < m.end() and m.start() < f.end for f in found + out):
+                continue
+            if not _ENTRY_BEFORE.search(text, max(0, m.start() - _BARE_REACH), m.start()):
+                continue
+            before = text[max(0, m.start() - 30) : m.start()]
+            own = _OWN.search(before) is not None
+            out += self._findings(m.start(), m.end(), own=own, entry=True)
+        return out
 
     def _hash_codes(self, text: str, found: list[Finding]) -> list[Finding]:
         """Keypad codes closed by "#" with no credential word, in a post about getting in."""

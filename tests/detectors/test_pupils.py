@@ -58,6 +58,8 @@ IDENTIFIED = [
     ("Congratulations Ella-Rose (4H) on your gold certificate!", "Ella-Rose"),
     ("Star of the week goes to Freddie for always helping others.", "Freddie"),
     ("Amelia W. in Year 2 won the spelling bee today!", "Amelia W."),
+    # round 30: Northern Ireland's secondary years
+    ("Well done Ciara Mullan in 3rd year on her county call-up!", "Ciara Mullan"),
     # round 29: a named child's parent seen at the school gate
     (
         "Did anyone clock Ruby Ashworth's dad at pick-up, same trackie as last week 🙄",
@@ -148,6 +150,9 @@ def test_every_mention_of_an_identified_child_is_flagged(stack: DetectorStack) -
 
 
 NOT_A_PUPIL = [
+    # round 30: a religion taught, read as a name; a year of an apprenticeship
+    "Teaching Hinduism to Year 7 today, one of them brought in a diya she made at home.",
+    "Our new caretaker Gary is now in 2nd year of his apprenticeship, well done Gary!",
     # round 29: a year group's good deed told as "our Year 6 who"
     "So proud of our Year 6 who did the river litter pick today 💚 Whole class, three hours, 27 "
     "bags. The river bank looks lovely again!",

@@ -17,6 +17,74 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 30's long posts: an invented parent's profile made with words between
+    (
+        'So I set up a profile on Saturday called "Tracey Wilde" and joined the parents\' group',
+        "IMPERSONATION",
+        "8.16",
+        M,
+        'set up a profile on Saturday called "Tracey Wilde"',
+    ),
+    # round 30's errors: a question's topic told after a paper turned up, a deficit's sum with no
+    # pound sign, a restructure told from a meeting, what "we pay them", a colleague's password
+    # used to look in, a login asked for to do the colleague's module, an address to collect
+    # from, a child's age and birthday "today"
+    (
+        "Found the Y10 physics mock left on the photocopier 🙈 Q3 on radiation, good luck all",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "Q3 on radiation",
+    ),
+    (
+        "Finance meeting says we're 45k in the red next year, don't repeat it",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "45k in the red",
+    ),
+    (
+        "Heard in SLT today the site team are being restructured, not announced yet so shh",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "being restructured",
+    ),
+    (
+        "Saw the invoice, we pay them £18 a session for that rubbish coaching",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "we pay them £18 a session",
+    ),
+    (
+        "Gav's login was still on a sticky note so I had a look at his marking 👀",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "Gav's login was still on a sticky note so I had a look",
+    ),
+    (
+        "Priya send me your password and I'll click through yours tonight, it's the same quiz",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "send me your password",
+    ),
+    (
+        "Selling the kids' old bunk beds, £40, collect from 9 Mill Lane any evening",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "9 Mill Lane",
+    ),
+    (
+        "Happy 9th birthday today to Ruby Lane in Year 4! 🎂",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "9th birthday today to Ruby",
+    ),
     # round 29's errors: a leader's fake handle, a child protection list sent round, an address
     # beside where someone lives, what was read in governors' papers, a child's age and birthday
     # date together, a named parent answered in public
@@ -1128,6 +1196,9 @@ def test_flags_the_breach_at_the_right_span(
 # Innocent posts the packs leave alone but the section classifier still flags at MEDIUM (known
 # false alarms, docs/detectors.md): the packs' exclusions are tested here on their own.
 CLASSIFIER_FALSE_ALARMS = [
+    # round 30: look-alikes of its rules
+    "Mock exams start Monday. Q4 on the revision sheet is the one to practise, good luck!",
+    "The public consultation on the proposed restructure is now open: have your say online.",
     # round 29: look-alikes of its rules
     "We've set up @OakdaleHeadteacher so Mrs Ince can share news from around the school.",
     "Our nursery turns 10 on 5th May, come and celebrate with cake on the field!",
@@ -1382,3 +1453,19 @@ def test_an_address_beside_where_someone_lives_stands_alone(
     text = "Guess who lives next door to us: the Fletchers, 22 Orchard Close, lol"
     found = _run(detectors, text, artifacts_for(text))
     assert "policy:home_addresses:someone_elses_address" in {f.detector for f in found}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Faggots, peas and gravy round me mom's after a long day, proper Black Country tea",
+        "Faggots and mushy peas on the lunch menu today",
+        "a heron on the dyke and frost on the beet fields",
+    ],
+)
+def test_dishes_and_landscape_are_not_slurs(
+    detectors: list, artifacts_for: Callable[[str], NlpArtifacts], text: str
+) -> None:
+    """Rounds 29-30: a Black Country dish and a Norfolk embankment share a slur's letters."""
+    found = _run(detectors, text, artifacts_for(text))
+    assert [f for f in found if f.detector == "policy:slurs"] == []

@@ -25,6 +25,12 @@ FLAGGED = [
     ("Supply login is supply02 / Oakfield3 for the cover laptop", "Oakfield3", LOGIN),
     ("Password for the shared drive = Hedgehog#9 (capital H)", "Hedgehog#9", LOGIN),
     ("alarm code is now 0407, please don't set it off again", "0407", ENTRY),
+    # round 30: a code read out with dashes and its hash; a lock's letter; a bare "code"; a
+    # code typed into the alarm panel
+    ("The new keypad on the side gate is 4-7-1-9-#. Enjoy the holidays", "4-7-1-9-#", ENTRY),
+    ("The staffroom door code has changed, it's now C2584", "C2584", ENTRY),
+    ("The key is in the key safe behind the oil tank, code 0312, back by 4", "0312", ENTRY),
+    ("the alarm panel is inside the door, put in 8826 and press the tick", "8826", ENTRY),
     ("lost my lanyard 🙄 PIN is 6612 for the printer if anyone's near", "6612", LOGIN),
     ("sign in details for the minibus tracker: transport@oak / Bus-Route5", "Bus-Route5", LOGIN),
     ("side gate keypad is 4471# now btw, they changed it", "4471#", ENTRY),
@@ -90,6 +96,10 @@ CLEAN = [
     # round 27: a combination of things; a date after a padlock
     "The combination of phonics and reading at home is what makes the difference.",
     "Padlocks for the lockers arrive on 12-09-26, £3 each from the office.",
+    # round 30: a discount code; a room number with a letter; a bare code with no entry word
+    "Use code 2024 at checkout for 10% off the new kit!",
+    "Room C2584 is the new IT suite, come and see it",
+    "The trip code 4411 goes on your ParentPay reference, the coach leaves from the gate",
 ]
 
 
