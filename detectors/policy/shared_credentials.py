@@ -179,6 +179,8 @@ class SharedCredentialsDetector:
                     findings += self._findings(match.start(), end, own=own is not None, entry=entry)
                     taken = end
                     break
+        if not _GETTING_IN.search(text):  # the codes below are read only in such a post
+            return findings
         found = findings + self._hash_codes(text, findings)
         return found + self._bare_codes(text, found)
 
@@ -186,8 +188,6 @@ class SharedCredentialsDetector:
         """Digits after a bare "code" ("the key safe on the wall behind the oil tank, code 0312")
         or typed into a panel ("the alarm panel is just inside the door, put in 8826"), with an
         entry word shortly before, in a post about getting in."""
-        if not _GETTING_IN.search(text):
-            return []
         out: list[Finding] = []
         for m in _BARE_CODE.finditer(text):
             if any(f.start < m.end() and m.start() < f.end for f in found + out):
@@ -201,8 +201,6 @@ class SharedCredentialsDetector:
 
     def _hash_codes(self, text: str, found: list[Finding]) -> list[Finding]:
         """Keypad codes closed by "#" with no credential word, in a post about getting in."""
-        if not _GETTING_IN.search(text):
-            return []
         out: list[Finding] = []
         for m in _HASH_CODE.finditer(text):
             if any(f.start < m.end() and m.start() < f.end for f in found):
