@@ -150,6 +150,8 @@ def test_every_mention_of_an_identified_child_is_flagged(stack: DetectorStack) -
 
 
 NOT_A_PUPIL = [
+    # round 31: a colleague's new baby, named with its weight
+    "Jo asked me to share: she's had her baby girl! Poppy, 6lb 9oz, born last night 💗",
     # round 30: a religion taught, read as a name; a year of an apprenticeship
     "Teaching Hinduism to Year 7 today, one of them brought in a diya she made at home.",
     "Our new caretaker Gary is now in 2nd year of his apprenticeship, well done Gary!",

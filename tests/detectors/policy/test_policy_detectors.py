@@ -17,6 +17,82 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 31's errors: a statement signed as the head "#notreally...", a made-up parent who is
+    # "not really", a colleague's login used as them, a colleague on a hook-up site, a page for a
+    # pet as the deputy, a portion's price, an assessment photographed, pupils tagged in a
+    # selfie, "fat birds"
+    (
+        "NOTICE from Mr D. Price, Headteacher: Fridays are now pyjama days for staff 😂 "
+        "#notreallydave",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "#notreallydave",
+    ),
+    (
+        "As a concerned Oakfield parent (well, not really, I work there 😉) I think the head is "
+        "great",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "As a concerned Oakfield parent (well, not really,",
+    ),
+    (
+        "Booked the minibus on the portal as Karen, she gave me her login last term",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "as Karen, she gave me her login",
+    ),
+    (
+        "Made a profile for Steve from science on a dating app for his 50th 😂 messages galore",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "Made a profile for Steve from science on a dating app",
+    ),
+    (
+        "Made a profile for Steve from science on a dating app for his 50th 😂 messages galore",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Made a profile for Steve from science on a dating app",
+    ),
+    (
+        "Made an Instagram for the hamster as 'Mrs Lowe, Headteacher' and the parents follow it 😂",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Made an Instagram for the hamster as 'Mrs Lowe, Headteacher",
+    ),
+    (
+        "Did you know we pay £2.05 a meal to them? Renewal's due in May apparently",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "we pay £2.05 a meal to them",
+    ),
+    (
+        "Year 6 reading assessment done for next week, photo of all six pages below if you want it",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "assessment",
+    ),
+    (
+        "Pic from the zoo with my Y2 class 🦁 loads of parents have tagged their kids already",
+        "PUPIL_PHOTO",
+        "8.4",
+        M,
+        "Pic from the zoo with my Y2 class 🦁 loads of parents have tagged their kids",
+    ),
+    (
+        "Christmas do Saturday, no fat birds on the tables this year 😂",
+        "OFFENSIVE",
+        "8.15",
+        M,
+        "fat birds",
+    ),
     # round 30's long posts: an invented parent's profile made with words between
     (
         'So I set up a profile on Saturday called "Tracey Wilde" and joined the parents\' group',
@@ -1196,6 +1272,10 @@ def test_flags_the_breach_at_the_right_span(
 # Innocent posts the packs leave alone but the section classifier still flags at MEDIUM (known
 # false alarms, docs/detectors.md): the packs' exclusions are tested here on their own.
 CLASSIFIER_FALSE_ALARMS = [
+    # round 31: look-alikes of its rules
+    "GCSE Drama written paper: Friday 16 May, 1.30pm. Arrive 15 minutes early with black pens.",
+    "As a mum of two I'm not really a fan of the new homework app, but the teachers are lovely.",
+    "We pay £2.40 a day for breakfast club, see the office for the form.",
     # round 30: look-alikes of its rules
     "Mock exams start Monday. Q4 on the revision sheet is the one to practise, good luck!",
     "The public consultation on the proposed restructure is now open: have your say online.",
