@@ -392,10 +392,12 @@ def _school_phone(post: PostView, start: int, end: int) -> bool:
 
 
 # "pop in and see Mrs Haddon or ring the office on 0115 496 0412", "call Mrs Hadley in the HR
-# office on ...", "Passenger Transport Team: 01632 960775": the number is an office's or a team's
-# even with a member of staff named beside it.
+# office on ...", "Passenger Transport Team: 01632 960775", "or you can ring us on ...", "call
+# the college on ...": the number is an office's or a team's even with a member of staff named
+# beside it.
 _OFFICE_ON: Final = re.compile(
     r"(?i)(?:\b(?:the|our)\s+(?:[\w'-]+\s+){0,2}(?:office|reception|team|desk)\s+(?:on|:)"
+    r"|\b(?:ring|call|phone|contact)\s+(?:us|the\s+(?:school|college|academy|office|trust))\s+on"
     r"|\b(?:office|reception|team|desk|department|switchboard)\s*:)\s*$"
 )
 

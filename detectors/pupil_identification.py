@@ -23,12 +23,12 @@ from detectors.knowledge import NO_KNOWLEDGE, AccountKnowledge
 from detectors.names import PostView, is_adult, name_shapes, view
 
 DETECTOR_NAME: Final = "pupils"
-# A child named beside their class or form ("Jayden in 4B", "Laiba Shah, 8H") or as someone's
-# pupil ("as Poppy's teacher") opens a review item on its own: the other cues (a year group, an
-# age, a role) are everyday words in adults' news and wait for the section heads' support
-# (sections.corroborate), but a name beside a class code or a teacher is a pupil. Findings that
-# carry this name are not held back.
-STANDALONE_KINDS: Final = frozenset({"class", "teacher"})
+# A child named beside their class or form ("Jayden in 4B", "Laiba Shah, 8H", "by Rhys Pemberton,
+# Year 13") or as someone's pupil ("as Poppy's teacher") opens a review item on its own: the other
+# cues (a year group elsewhere, an age, a role) are everyday words in adults' news and wait for
+# the section heads' support (sections.corroborate), but a name beside a class code or a teacher
+# is a pupil. Findings that carry this name are not held back.
+STANDALONE_KINDS: Final = frozenset({"class", "teacher", "year after name"})
 CLASS_DETECTOR_NAME: Final = f"{DETECTOR_NAME}:class"
 SECTION: Final = Section.PUPIL_IDENTITY
 MAX_NGRAM: Final = 4
@@ -37,6 +37,7 @@ _WORD: Final = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|[^\W\d_]\.")  # words,
 _CUE_WORDS: Final = {
     "year group": "their year group",
     "class": "their class",
+    "year after name": "their year group",
     "teacher": "their teacher",
     "age": "their age",
     "birthday": "their birthday or date of birth",

@@ -41,6 +41,7 @@ from detectors.knowledge import (
 from detectors.name_tagger import NameTagger, load_name_tagger
 from detectors.names import view
 from detectors.nlp import LANGUAGE, load_nlp_engine
+from detectors.policy.aimed import aimed_at_the_school
 from detectors.policy.sections import SectionClassifierDetector, corroborate
 from detectors.presidio_pii import PresidioPiiDetector
 from detectors.pupil_identification import PupilIdentificationDetector
@@ -233,7 +234,7 @@ class DetectorStack:
                     findings.extend(detector.detect(unit.text, artifacts))
             if self._corroborate:
                 findings = corroborate(findings)
-            out.append((unit, findings))
+            out.append((unit, aimed_at_the_school(unit.text, findings)))
         return out
 
     def _worker_pool(self) -> ProcessPoolExecutor:

@@ -1,9 +1,10 @@
 """Section 8.9: a password, login, Wi-Fi key or entry code posted with its value.
 
 A school's passwords and door codes are confidential to it, and staff chats share them to save a
-trip to IT ("staff wifi pw is Lark!2024", "gate code's 5190#"). A finding needs a credential
-word (`PATTERNS["credential"]`), then, in the same line and within a few words, a word that
-assigns a value (`CONTEXT`: is, are, now, ":", "=", "changed to") and a value that reads as a
+trip to IT ("staff wifi pw is Lark!2024", "gate code's 5190#", a UCAS centre's buzzword, which
+links a student's application to the school). A finding needs a credential word
+(`PATTERNS["credential"]`), then, in the same line and within a few words, a word that assigns a
+value (`CONTEXT`: is, are, now, ":", "=", "changed to") and a value that reads as a
 secret (`validate_result`): letters mixed with digits or symbols, or a 4-8 digit code; with no
 assigning word, only a value of letters and digits written right after the credential word
 ("password Oak!2024"), or a bare number right after an entry-code word ("gate code 1945"); a
@@ -47,6 +48,7 @@ PATTERNS: Final = {
         r"\b(?:"
         r"pass(?:word|code|phrase)s?|pw|pwd|p/w|wi-?fi(?:\s+(?:key|code|password|pw))?|"
         r"network\s+key|log-?ins?|logged\s+in|user\s?names?|(?:sign|log)\s+in\s+details|"
+        r"(?:centre\s+|UCAS\s+)?buzzwords?|"
         r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|key\s?safes?|"
         r"padlock(?:\s+code)?|(?:safe\s+|lock\s+)?(?:combo|combination)(?:\s+lock)?|"
         rf"codes?\s+(?:for|to|on|of)\s+(?:the\s+)?(?:[\w'-]+\s+){{0,2}}{_PLACES}|"

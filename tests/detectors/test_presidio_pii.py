@@ -155,6 +155,23 @@ CONTACT_SEVERITY = [
     ("Enquiries: 01632 960456 (office, 8am-4pm).", "PHONE_NUMBER", Severity.LOW),
     # round 27: the line for reporting an absence
     ("Reporting an absence? Call 020 7946 0451 before 9am.", "PHONE_NUMBER", Severity.LOW),
+    # round 32: "ring us on" or "call the college on" right before a landline, a person named
+    # earlier in the sentence; a department's mailbox at the school's domain
+    (
+        "Our attendance officer Mrs Bev Hanley is in from 8.15, or ring us on 0115 496 0382.",
+        "PHONE_NUMBER",
+        Severity.LOW,
+    ),
+    (
+        "The W3 coach is cancelled: call the college on 01632 960100 if you need a lift home.",
+        "PHONE_NUMBER",
+        Severity.LOW,
+    ),
+    (
+        "Any questions, email humanities@ouseburnheights.example.sch.uk",
+        "EMAIL_ADDRESS",
+        Severity.LOW,
+    ),
     ("Call Mrs Jones on 07700 900123 about the trip", "PHONE_NUMBER", Severity.MEDIUM),
     ("Ring the office on 07700 900123", "PHONE_NUMBER", Severity.MEDIUM),  # a mobile
     ("Office: ask Karen Doyle on 01632 960456", "PHONE_NUMBER", Severity.MEDIUM),  # named

@@ -115,6 +115,11 @@ IDENTIFIED = [
         ("Here's Mason Tully from Badger class dressed as the Gruffalo!", "Mason Tully"),
         # a lower or upper sixth or fifth form in brackets
         ("Well done to Priya Nair (U6) on her Oxford offer!", "Priya Nair"),
+        # round 32: a year group right after the name and its comma
+        (
+            "Student Voice: 'Why I chose a degree apprenticeship' – by Rhys Pemberton, Year 13.",
+            "Rhys Pemberton",
+        ),
     ],
 )
 def test_a_name_beside_its_class_stands_without_the_heads(
@@ -150,6 +155,8 @@ def test_every_mention_of_an_identified_child_is_flagged(stack: DetectorStack) -
 
 
 NOT_A_PUPIL = [
+    # round 32: a member of staff's year group after their name is the year they teach
+    "Welcome to our new teachers! Sarah Bell, Year 6 teacher, joins us from Leeds.",
     # round 31: a colleague's new baby, named with its weight
     "Jo asked me to share: she's had her baby girl! Poppy, 6lb 9oz, born last night 💗",
     # round 30: a religion taught, read as a name; a year of an apprenticeship
@@ -242,6 +249,11 @@ def test_a_pupils_street_is_their_home(stack: DetectorStack) -> None:
 # --- one child singled out without a name "could in any way be linked to a pupil" (8.4) --------
 
 DESCRIBED = [
+    # round 32: a family by its surname and its street
+    (
+        "Fourth referral this term. The Pollards up Ridge Road shouldn't be allowed kids.",
+        "The Pollards up Ridge Road",
+    ),
     # round 27: a Northern Irish or Scottish primary year
     ("FYI the P7 boy with the stammer is getting speech therapy on Tuesdays", "the P7 boy"),
     (
@@ -443,6 +455,11 @@ DISCUSSED = [
     ("One of our Year 4 girls has been diagnosed with epilepsy, please be aware.", Severity.MEDIUM),
     ("This child has been referred to social services again.", Severity.MEDIUM),
     ("Zac in 3P is off with chickenpox, so no swimming for him this week.", Severity.HIGH),
+    # round 32: a parent's own child
+    (
+        "Replied to the dad moaning about his son's exclusion as if I was the Head",
+        Severity.MEDIUM,
+    ),
 ]
 
 

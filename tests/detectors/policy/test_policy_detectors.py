@@ -17,6 +17,121 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 32's errors: an unnamed parent told off in public, a business accused of cheating or
+    # of making people ill, a colleague's Insta used to message as him, posing as an admissions
+    # tutor online, training done on colleagues' logins, "log into the portal as me", an invented
+    # parent's profile made "last weekend", a paper's pages photographed, a paper's topics told,
+    # pupils tagged in class photos, a Welsh name's birthday "today", a pupil's address after
+    # their name and year
+    (
+        "To the parent who shouted at our office staff this morning: we have CCTV and you WILL "
+        "be hearing from us. Absolutely disgraceful 😡",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "To the parent who",
+    ),
+    (
+        "Dear Wrenfield parents: no, I will not write your child's personal statement. Grow up.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Dear Wrenfield parents:",
+    ),
+    (
+        "School Uniform Direct on the Broadway are robbing parents blind. £38 for a blazer that "
+        "falls apart in a term",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "robbing parents blind",
+    ),
+    (
+        "Don't book Royal Tandoor for your do's btw. Our school uses them for the Diwali buffet "
+        "and half the staff were ill after. Unhygienic place.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Unhygienic",
+    ),
+    (
+        "Messaged the PE teacher from Hexham off Sam's Insta while he was in the shower, asked "
+        "her out for a drink 😂",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "Messaged the PE teacher from Hexham off Sam's Insta",
+    ),
+    (
+        "Pretended to be a Cambridge admissions tutor in the Y13 Oxbridge Discord last night to "
+        "wind them up 😂",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "Pretended to be a Cambridge",
+    ),
+    (
+        "Done the Flick safeguarding module for Kelly and Dave on their logins last night, "
+        "you're welcome 😎",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "for Kelly and Dave on their logins",
+    ),
+    (
+        "if u need the Diwali budget just log into the trust finance portal as me, user hsandhu",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "log into the trust finance portal as me",
+    ),
+    (
+        "So I've sorted it. I set up a profile last weekend as 'Jo Parker' and answered the "
+        "joining questions as a Year 3 mum",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "set up a profile last weekend as 'Jo Parker'",
+    ),
+    (
+        "Sending our Y11 mock History paper to my sister's lad at another school since it's the "
+        "same board lol. Photos of all 4 pages in the comments",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "Photos of all 4 pages",
+    ),
+    (
+        "Mocks are sorted! Paper 2 is Superpowers + Elizabethans this year, so if your kids are "
+        "revising Norman England they're wasting their time",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "Paper 2",
+    ),
+    (
+        "My form's Year 7 vs Year 11 glow-up 😭 class photos side by side, tagged the ones I "
+        "could find! #proudteacher",
+        "PUPIL_PHOTO",
+        "8.4",
+        M,
+        "photos side by side, tagged the ones",
+    ),
+    (
+        "A navy coat has been handed in belonging to Evie Marsden, Year 3, of 12 Larch Grove. "
+        "Please collect from the office.",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "Evie Marsden, Year 3, of 12 Larch Grove",
+    ),
+    (
+        "Little celebration in Bl.10 set 1 today 🎂 Gruffydd ap Huw turned 15 so we made a cake",
+        "PERSONAL_DETAILS",
+        "10",
+        M,
+        "Gruffydd ap Huw turned 15",
+    ),
     # round 31's errors: a statement signed as the head "#notreally...", a made-up parent who is
     # "not really", a colleague's login used as them, a colleague on a hook-up site, a page for a
     # pet as the deputy, a portion's price, an assessment photographed, pupils tagged in a
@@ -1136,6 +1251,14 @@ FLAGGED = [
 
 # Posts that mention the same words innocently.
 CLEAN = [
+    # round 32: look-alikes of its rules
+    "To the parent who handed in a purse at the office this morning: thank you so much 😊",
+    "To the lovely mum who left a tin of biscuits for the office team, you made our week 🙄😂",
+    "Year 2 dressed up as cowboys for the Wild West topic day, yee-ha!",
+    "Year 4 pretended to be Romans for the afternoon and marched round the field",
+    "Please log in to ParentPay as usual to book lunches for next week.",
+    "Revision guides: photos of all the pages of the new revision booklet are on Teams.",
+    "Lost property: a navy coat, Year 3 size, handed in at 12 noon. Collect from the office.",
     "Our Ofsted report has been published: read the full report on our website.",
     "Year 6 held a mock election as part of British values. The Green Party won!",
     "Reminder: please pay for the Year 3 trip via ParentPay by Friday.",

@@ -49,6 +49,7 @@ EXPECTED = {
     "hostile_phrases": ("8.15", "DISCRIMINATORY"),
     "public_rebuke": ("8.10", "DEROGATORY"),
     "dates_of_birth": ("10", "PERSONAL_DETAILS"),
+    "supplier_defamed": ("8.10", "DEROGATORY"),
 }
 
 

@@ -16,6 +16,12 @@ LOGIN = (Section.CONFIDENTIAL, Section.SECURITY)
 ENTRY = (Section.CONFIDENTIAL,)
 FLAGGED = [
     ("staff wifi pw is Lark!2024 if anyone needs it", "Lark!2024", LOGIN),
+    # round 32: a UCAS centre's buzzword links a student's application to the school
+    (
+        "Centre buzzword for this UCAS cycle is WREN-FALCON-25 if anyone needs it",
+        "WREN-FALCON-25",
+        LOGIN,
+    ),
     # the value a sentence after the credential word, closed by "!"
     ("left the PC logged in. If it kicks you out it's gbarnes / Fern2026!", "Fern2026!", LOGIN),
     ("Guest WiFi: Meadow_Visitors / Primrose77", "Primrose77", LOGIN),
