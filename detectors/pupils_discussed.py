@@ -5,7 +5,9 @@ in public — with a name ("Jayden in 4B has been struggling since his dad left"
 A sentence is flagged when it refers to one particular child (a child's name or a singular
 "a pupil / this boy / one of our Year 4 girls") and a sensitive topic is in the same sentence or
 the next one. Group news ("Year 6 learnt about healthy eating", "anti-bullying week") is not a
-specific pupil and is not flagged.
+specific pupil and is not flagged. A child named in such a sentence is also identified (8.4):
+the name is given beside what must not be said about them ("Kian kicked off in the arithmetic
+paper, snapped his ruler").
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ class PupilsDiscussedDetector:
             start, end = _trim(text, s, e)
             if end <= start:
                 continue
+            if has_name:
+                found.append(_identified(text, post, named, s, e))
             found.append(
                 Finding(
                     type="PUPIL_DISCUSSED",
@@ -90,6 +94,33 @@ class PupilsDiscussedDetector:
                 )
             )
         return found
+
+
+IDENTIFIED_EXPLANATION: Final = (
+    "A child is named in this post while their behaviour, needs, health or family are "
+    "discussed, which identifies them. Section 8.4 of the Social Media Policy forbids posting "
+    "anything that discloses a pupil's identity: remove the name."
+)
+
+
+def _identified(text: str, post: PostView, named: list[int], start: int, end: int) -> Finding:
+    """The first child's name in a discussed sentence: naming the child identifies them (8.4).
+    Held back with the 8.5 finding unless a section head reads the post as about a pupil
+    (sections.corroborate; either head supports both)."""
+    first = min(n for n in named if start <= n < end)
+    name_end = next((n.end for n in post.names if n.start == first), first)
+    if name_end <= first:  # a child named by a cue's shape, not by the models
+        name_end = first + len(text[first:end].split(maxsplit=1)[0])
+    return Finding(
+        type="PUPIL_IDENTIFIED",
+        start=first,
+        end=name_end,
+        score=0.8,
+        section=Section.PUPIL_IDENTITY,
+        severity=Severity.HIGH,
+        explanation=IDENTIFIED_EXPLANATION,
+        detector=DETECTOR_NAME,
+    )
 
 
 def _named_children(post: PostView, knowledge: AccountKnowledge) -> tuple[list[int], list[int]]:

@@ -27,7 +27,8 @@ EXPLANATION: Final = (
 # The school's own people, in the words staff use for them.
 _COMMUNITY: Final = re.compile(
     r"(?i)\b(?:pupils?|students?|kids|children|parents?|mums|dads|families|family|carers|"
-    r"colleagues?|staff|teachers?|TAs|SLT|headteacher|our\s+(?:new\s+)?[\w-]+\s+lot|"
+    r"colleagues?|staff|teachers?|TAs|SLT|SMT|headteacher|head\s+of\s+\w+|(?:the|our|new)\s+head|"
+    r"deputy|depute|DHT|probationers?|NQTs?|ECTs?|trainees?|supply|our\s+(?:new\s+)?[\w-]+\s+lot|"
     r"(?:year|yr|y)\s?(?:[1-9]|1[0-3])s?|reception|sixth\s+form|my\s+(?:class|form|tutor\s+group)|"
     r"(?:starting|joining|start|join)\s+(?:with\s+)?us|at\s+(?:our|this)\s+school)\b"
 )

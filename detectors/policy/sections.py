@@ -107,6 +107,7 @@ CORROBORATED: Final = MappingProxyType(
         ("pupils", "PUPIL_IDENTIFIED"): Severity.HIGH,
         ("pupils", "PUPIL_DESCRIBED"): Severity.HIGH,
         ("pupils_discussed", "PUPIL_DISCUSSED"): Severity.HIGH,
+        ("pupils_discussed", "PUPIL_IDENTIFIED"): Severity.HIGH,
         ("policy:confidential", "CONFIDENTIAL"): Severity.HIGH,
         ("policy:derogatory", "DEROGATORY"): Severity.HIGH,
         ("policy:political", "POLITICAL"): Severity.HIGH,

@@ -60,6 +60,19 @@ IDENTIFIED = [
     ("Amelia W. in Year 2 won the spelling bee today!", "Amelia W."),
     # round 30: Northern Ireland's secondary years
     ("Well done Ciara Mullan in 3rd year on her county call-up!", "Ciara Mullan"),
+    # round 33: a prize list; a parent's child named to them
+    (
+        "Congratulations to all our Prize Giving winners! 🏅 Dux: Rachel Ogston. Mathematics "
+        "Prize: Adam Wilson. Photos of each winner with their certificate are in the album "
+        "below 📸",
+        "Adam Wilson",
+    ),
+    (
+        "Mrs Dunmore, since you've decided to do this in the parents' group rather than email "
+        "me: with respect, your Toby is not 'gifted and bored'. He is bright and lazy, and he "
+        "hasn't handed in homework since September.",
+        "Toby",
+    ),
     # round 29: a named child's parent seen at the school gate
     (
         "Did anyone clock Ruby Ashworth's dad at pick-up, same trackie as last week 🙄",
@@ -249,6 +262,11 @@ def test_a_pupils_street_is_their_home(stack: DetectorStack) -> None:
 # --- one child singled out without a name "could in any way be linked to a pupil" (8.4) --------
 
 DESCRIBED = [
+    # round 33: a Scots word for a girl
+    (
+        "the S6 quine in 6R wi the eating disorder is back on a reduced timetable",
+        "the S6 quine in 6R",
+    ),
     # round 32: a family by its surname and its street
     (
         "Fourth referral this term. The Pollards up Ridge Road shouldn't be allowed kids.",
@@ -455,6 +473,9 @@ DISCUSSED = [
     ("One of our Year 4 girls has been diagnosed with epilepsy, please be aware.", Severity.MEDIUM),
     ("This child has been referred to social services again.", Severity.MEDIUM),
     ("Zac in 3P is off with chickenpox, so no swimming for him this week.", Severity.HIGH),
+    # round 33: a named child's outburst; a named child's hearing impairment
+    ("Kian kicked off in the arithmetic paper and lobbed his ruler at the wall", Severity.HIGH),
+    ("Congrats to Hana, the first pupil with a hearing impairment to win it!", Severity.HIGH),
     # round 32: a parent's own child
     (
         "Replied to the dad moaning about his son's exclusion as if I was the Head",
@@ -469,6 +490,27 @@ def test_a_specific_pupil_discussed(stack: DetectorStack, text: str, severity: S
     hits = [f for f in found if f.type == "PUPIL_DISCUSSED" and f.detector == "pupils_discussed"]
     assert [(f.section, f.severity) for f in hits] == [("8.5", severity)]
     assert text[hits[0].start : hits[0].end] not in hits[0].explanation
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Kian kicked off in the arithmetic paper and lobbed his ruler at the wall", "Kian"),
+        ("Mia's mum and dad have split up so please be kind to her this week.", "Mia"),
+    ],
+)
+def test_a_named_child_discussed_is_also_identified(
+    stack: DetectorStack, text: str, name: str
+) -> None:
+    """Round 33: the name beside what must not be said about a child identifies them (8.4);
+    the finding is held back or kept with the 8.5 one (either head supports both)."""
+    found = stack.detect(text)
+    ids = [f for f in found if f.type == "PUPIL_IDENTIFIED" and f.detector == "pupils_discussed"]
+    assert [(text[f.start : f.end], f.section) for f in ids] == [(name, "8.4")]
+    discussed = [
+        f for f in found if f.type == "PUPIL_DISCUSSED" and f.detector == "pupils_discussed"
+    ]
+    assert [f.severity for f in ids] == [f.severity for f in discussed]
 
 
 NOT_DISCUSSED = [

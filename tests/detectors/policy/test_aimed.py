@@ -41,6 +41,14 @@ CASES = [
         [],
         True,
     ),
+    # round 33: a new colleague is one of the school's people
+    (
+        "Did ye see the troosers on the new probationer fae Glasgow? Right wee poof 😂😂",
+        "poof",
+        H,
+        [],
+        True,
+    ),
     # aimed at no one in the school: 8.15 only
     ("Some absolute bellend cut me up on the A38 this morning", "bellend", H, [], False),
     # held at low: it opens no review item, so neither does the 8.10 it would imply

@@ -17,6 +17,94 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 33's errors: leaders derided by sarcastic praise or a verdict, a colleague's login or
+    # phone used as them, a pupils' Discord joined under a made-up name, a mark scheme handed
+    # round, prelims on the shared drive, a uniform shop called a rip-off, a class's faces to
+    # swipe through, "a total cretin"
+    (
+        "So our forest school budget has been cut to £800. The trust can find money for a new "
+        "logo but not for wellies. Brilliant leadership guys 👏",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Brilliant leadership",
+    ),
+    (
+        "Found out Friday at 3pm we're doing a SATs sleepover. No notice, no extra pay, no "
+        "consultation. Management live on another planet 🪐",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "live on another planet",
+    ),
+    (
+        "So the restructure means four of us reapplying for our own jobs. SMT have known since "
+        "June and sat on it. Cowards.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Cowards",
+    ),
+    (
+        "I'll log into Donna's Flick and do the last 2 modules for her, she's drowning.",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "log into Donna's Flick and do the last 2 modules for her",
+    ),
+    (
+        "Got hold of Dale's phone at the staff do and sent the whole Y6 chat a dodgy link from "
+        "his number 😂",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "Got hold of Dale's phone at the staff do and sent",
+    ),
+    (
+        "I've been on the Year 9s' Discord for a fortnight as 'xX_gamer_boi_Xx', age 14 "
+        "apparently.",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "on the Year 9s' Discord for a fortnight as 'xX_gamer_boi_Xx'",
+    ),
+    (
+        "here's our Y9 unseen poem and mark scheme for Monday's assessment, plus the Y11 mock "
+        "paper. Help yourselves!",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "mock paper",
+    ),
+    (
+        "The S5 Higher prelim papers are just sittin on the open shared drive. Any bairn could "
+        "find them.",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "prelim papers",
+    ),
+    (
+        "Word to the wise: Granite Uniforms on Holburn St are a rip-off. Charged £8 for a badge.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "a rip-off",
+    ),
+    (
+        "When your Year 6 class makes you a leaving card 🥹 swipe to see all their little faces",
+        "PUPIL_PHOTO",
+        "8.4",
+        M,
+        "swipe to see all their little faces",
+    ),
+    (
+        "Our new safeguarding lead is a total cretin. Couldn't safeguard a biscuit.",
+        "OFFENSIVE",
+        "8.15",
+        M,
+        "total cretin",
+    ),
     # round 32's errors: an unnamed parent told off in public, a business accused of cheating or
     # of making people ill, a colleague's Insta used to message as him, posing as an admissions
     # tutor online, training done on colleagues' logins, "log into the portal as me", an invented
@@ -1251,6 +1339,11 @@ FLAGGED = [
 
 # Posts that mention the same words innocently.
 CLEAN = [
+    # round 33: look-alikes of its rules
+    "Brilliant leadership from our Year 6 play leaders at lunchtime today, well done all!",
+    "Follow us on Instagram as 'HollybrookPrimary' for photos from the trip",
+    "Lovely morning at the prize giving. Well done to every pupil who took part.",
+    "Mrs Patel has borrowed Dale's phone charger again, someone buy her one 😂",
     # round 32: look-alikes of its rules
     "To the parent who handed in a purse at the office this morning: thank you so much 😊",
     "To the lovely mum who left a tin of biscuits for the office team, you made our week 🙄😂",
@@ -1648,12 +1741,20 @@ def test_ones_own_bank_details_for_a_collection_are_section_10_not_the_schools_r
     assert {f.section for f in found if f.severity is not L} == {"10"}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Guess who lives next door to us: the Fletchers, 22 Orchard Close, lol",
+        # round 33: one's own address for things to be dropped "round mine"
+        "Easiest thing is just drop them round mine — 14 Reedcutter Close, leave them in the "
+        "porch if I'm out.",
+    ],
+)
 def test_an_address_beside_where_someone_lives_stands_alone(
-    detectors: list, artifacts_for: Callable[[str], NlpArtifacts]
+    detectors: list, artifacts_for: Callable[[str], NlpArtifacts], text: str
 ) -> None:
     """Round 29: "the heidie lives two doors doon fae ma auntie. 14 Brackenhill Drive" needs no
     section head (home_addresses.yaml stands alone; staff_details.yaml waits for the head)."""
-    text = "Guess who lives next door to us: the Fletchers, 22 Orchard Close, lol"
     found = _run(detectors, text, artifacts_for(text))
     assert "policy:home_addresses:someone_elses_address" in {f.detector for f in found}
 

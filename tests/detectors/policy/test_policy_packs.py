@@ -50,6 +50,7 @@ EXPECTED = {
     "public_rebuke": ("8.10", "DEROGATORY"),
     "dates_of_birth": ("10", "PERSONAL_DETAILS"),
     "supplier_defamed": ("8.10", "DEROGATORY"),
+    "leadership_derided": ("8.10", "DEROGATORY"),
 }
 
 
