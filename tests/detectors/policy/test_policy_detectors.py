@@ -17,6 +17,48 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 34's errors: the head written as with a wink, a colleague's account used behind his
+    # back, a "parody acc" of the head, leaders who "care more about" lanyards, a page's admin
+    # told off as "whoever"
+    (
+        "GOOD MORNING ☀️ this is your Headteacher Angela Whitcombe taking over the radio account "
+        "to announce a four day week 😎 (lol it's Jez, don't tell her)",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "this is your Headteacher Angela Whitcombe taking over",
+    ),
+    (
+        "Spotify's being weird so I'm using Kofi's personal account to do the playlist 🤫 he "
+        "doesn't know, don't snitch",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "using Kofi's personal account",
+    ),
+    (
+        "made a parody acc of our head and it's already on 200 followers 😭",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "parody acc of our head",
+    ),
+    (
+        "Saltmarsh Academy: where SLT care more about your lanyard being the right colour than "
+        "whether staff are coping. Avoid.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "care more about",
+    ),
+    (
+        "to whoever's running the 'anonymous' page slagging off the music dept – I know you're a "
+        "parent from 8T and I'm coming for you 😤",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "to whoever's running",
+    ),
     # round 33's errors: leaders derided by sarcastic praise or a verdict, a colleague's login or
     # phone used as them, a pupils' Discord joined under a made-up name, a mark scheme handed
     # round, prelims on the shared drive, a uniform shop called a rip-off, a class's faces to
@@ -1339,6 +1381,9 @@ FLAGGED = [
 
 # Posts that mention the same words innocently.
 CLEAN = [
+    # round 34: look-alikes of its rules
+    "Hello parents, it's your Headteacher Mrs Fairclough here with a reminder about Friday's fair",
+    "I'm using Kofi's account for the radio playlist today, he set it up for the station",
     # round 33: look-alikes of its rules
     "Brilliant leadership from our Year 6 play leaders at lunchtime today, well done all!",
     "Follow us on Instagram as 'HollybrookPrimary' for photos from the trip",
@@ -1745,6 +1790,8 @@ def test_ones_own_bank_details_for_a_collection_are_section_10_not_the_schools_r
     "text",
     [
         "Guess who lives next door to us: the Fletchers, 22 Orchard Close, lol",
+        # round 34: "lives just round the corner at"
+        "Maryam lives just round the corner at 12 Pinewood Road and practises every night.",
         # round 33: one's own address for things to be dropped "round mine"
         "Easiest thing is just drop them round mine — 14 Reedcutter Close, leave them in the "
         "porch if I'm out.",
