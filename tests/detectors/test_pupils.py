@@ -262,6 +262,8 @@ def test_a_pupils_street_is_their_home(stack: DetectorStack) -> None:
 # --- one child singled out without a name "could in any way be linked to a pupil" (8.4) --------
 
 DESCRIBED = [
+    # round 35: a family's children by their surname
+    ("Nits again 🙄 we all know it'll be the Slee kids, it always is.", "the Slee kids"),
     # round 33: a Scots word for a girl
     (
         "the S6 quine in 6R wi the eating disorder is back on a reduced timetable",

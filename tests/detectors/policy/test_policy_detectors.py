@@ -17,6 +17,62 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 35's errors: "#hacked" and "(real account, honest 🙂)" under a colleague's name, a
+    # reply "from your phone, as you", a colleague "signed up to" a hook-up site, "where the
+    # girls belong", parents as a body derided, a business's interpreters "are a joke"
+    (
+        "Kate here!! I'd just like to announce that Dougie is my favourite colleague #hacked 😂",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "#hacked",
+    ),
+    (
+        "Official statement: from Monday all PE will be replaced by supervised napping. – Mrs A. "
+        "Hallett, Headteacher (real account, honest 🙂)",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "(real account, honest",
+    ),
+    (
+        "Ioana I replied in the Year 3 parents WhatsApp from your phone, as you 😂 said yes to "
+        "the cake sale.",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "from your phone, as you",
+    ),
+    (
+        "Leaving prank sorted 😂 signed Dave up to that hookup site with his pic and a bio in his "
+        "name",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "signed Dave up to that hookup site",
+    ),
+    (
+        "a lass teaching CNC 😂 she'll be better off in textiles where the girls belong",
+        "DISCRIMINATORY",
+        "8.15",
+        M,
+        "where the girls belong",
+    ),
+    (
+        "Some parents in this valley think school's a free babysitting service. Read the "
+        "newsletter Sharon.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Some parents in this valley think",
+    ),
+    (
+        "LinguaLink interpreters are a joke. Third no-show this month. School needs to drop them",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "are a joke",
+    ),
     # round 34's errors: the head written as with a wink, a colleague's account used behind his
     # back, a "parody acc" of the head, leaders who "care more about" lanyards, a page's admin
     # told off as "whoever"
@@ -1381,6 +1437,10 @@ FLAGGED = [
 
 # Posts that mention the same words innocently.
 CLEAN = [
+    # round 35: look-alikes of its rules
+    "My Facebook has been hacked, please ignore any messages from me #hacked",
+    "Some parents have asked about the trip: the letter is in book bags today. Thank you!",
+    "Put the chairs back where they belong after assembly please",
     # round 34: look-alikes of its rules
     "Hello parents, it's your Headteacher Mrs Fairclough here with a reminder about Friday's fair",
     "I'm using Kofi's account for the radio playlist today, he set it up for the station",
