@@ -80,7 +80,7 @@ class PupilsDiscussedDetector:
             if end <= start:
                 continue
             if has_name:
-                found.append(_identified(text, post, named, s, e))
+                found.append(_identified(post, named, s, e))
             found.append(
                 Finding(
                     type="PUPIL_DISCUSSED",
@@ -103,18 +103,19 @@ IDENTIFIED_EXPLANATION: Final = (
 )
 
 
-def _identified(text: str, post: PostView, named: list[int], start: int, end: int) -> Finding:
-    """The first child's name in a discussed sentence: naming the child identifies them (8.4).
-    Held back with the 8.5 finding unless a section head reads the post as about a pupil
-    (sections.corroborate; either head supports both)."""
-    first = min(n for n in named if start <= n < end)
-    name_end = next((n.end for n in post.names if n.start == first), first)
-    if name_end <= first:  # a child named by a cue's shape, not by the models
-        name_end = first + len(text[first:end].split(maxsplit=1)[0])
+def _identified(post: PostView, named: list[int], start: int, end: int) -> Finding:
+    """The first child's name in a discussed sentence (a name the models read, as every start in
+    `named` is): naming the child identifies them (8.4). Held back with the 8.5 finding unless a
+    section head reads the post as about a pupil (sections.corroborate; either head supports
+    both)."""
+    name = min(
+        (n for n in post.names if n.start in named and start <= n.start < end),
+        key=lambda n: n.start,
+    )
     return Finding(
         type="PUPIL_IDENTIFIED",
-        start=first,
-        end=name_end,
+        start=name.start,
+        end=name.end,
         score=0.8,
         section=Section.PUPIL_IDENTITY,
         severity=Severity.HIGH,

@@ -11,11 +11,13 @@ the same words. It never flags a post that nothing else flags.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Final
 
 from core.findings import Finding, Severity
 from core.sections import Section
+from detectors.names import sentences as split_sentences
 
 DETECTOR_NAME: Final = "policy:aimed"
 EXPLANATION: Final = (
@@ -32,38 +34,23 @@ _COMMUNITY: Final = re.compile(
     r"(?:year|yr|y)\s?(?:[1-9]|1[0-3])s?|reception|sixth\s+form|my\s+(?:class|form|tutor\s+group)|"
     r"(?:starting|joining|start|join)\s+(?:with\s+)?us|at\s+(?:our|this)\s+school)\b"
 )
-_SENTENCE_END: Final = re.compile(r"[.!?\n]+")
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, split at full stops, ! ? and line breaks."""
-    out, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        out.append((start, m.end()))
-        start = m.end()
-    if start < len(text):
-        out.append((start, len(text)))
-    return out or [(0, len(text))]
 
 
 def _around(sentences: list[tuple[int, int]], at: int) -> tuple[int, int]:
-    """The sentence holding `at`, with the one before and the one after it."""
-    for i, (s, e) in enumerate(sentences):
-        if s <= at < e or i == len(sentences) - 1:
-            return sentences[max(0, i - 1)][0], sentences[min(len(sentences) - 1, i + 1)][1]
-    return 0, 0
+    """From the start of the sentence before the one holding `at` to the end of the one after."""
+    i = max(0, bisect.bisect_right([s for s, _ in sentences], at) - 1)
+    return sentences[max(0, i - 1)][0], sentences[min(len(sentences) - 1, i + 1)][1]
 
 
 def aimed_at_the_school(text: str, findings: list[Finding]) -> list[Finding]:
     """`findings`, plus one 8.10 finding when an 8.15 finding at review level is aimed at the
     school's pupils, families or staff and nothing already cites 8.10 at that level."""
     reviewed = [f for f in findings if f.severity.rank >= Severity.MEDIUM.rank]
-    if any(f.section == Section.DEROGATORY for f in reviewed):
+    offences = [f for f in reviewed if f.section == Section.EQUALITY]
+    if not offences or any(f.section == Section.DEROGATORY for f in reviewed):
         return findings
-    sentences = _sentences(text)
-    for f in reviewed:
-        if f.section != Section.EQUALITY:
-            continue
+    sentences = split_sentences(text)
+    for f in offences:
         start, end = _around(sentences, f.start)
         if _COMMUNITY.search(text, start, end) is not None:
             aimed = Finding(
