@@ -17,6 +17,53 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 36's errors: "(definitely Dawn, not Kyle ...)", a burner account, a colleague's login
+    # asked round to work "as him", an "...Official" handle for the head, "silly cow", "women
+    # should not be allowed", an address on a house key's tag
+    (
+        "Cannot WAIT for Ofsted 😍 – Dawn (definitely Dawn, not Kyle on her unlocked phone 😂)",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "(definitely Dawn, not Kyle",
+    ),
+    (
+        "new burner acc for the year 13 leavers page 😂 no one will ever know it's the exams "
+        "officer",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "burner acc",
+    ),
+    (
+        "Anyone know Kev's Arbor login? He's off again and I need the 10am register, I'll just do "
+        "it as him.",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "Anyone know Kev's Arbor login",
+    ),
+    (
+        "Set up @DebenRiseHead_Official and I'm posting as our head doing 'inspirational' quotes",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Set up @DebenRiseHead_Official",
+    ),
+    (
+        "Shout out to the parent who rang to tell me I'm not fit to look after a dog. Silly cow.",
+        "OFFENSIVE",
+        "8.15",
+        M,
+        "Silly cow",
+    ),
+    (
+        "Pathetic. Women should not be allowed near a timetable.",
+        "DISCRIMINATORY",
+        "8.15",
+        M,
+        "Women should not be allowed near",
+    ),
     # round 35's errors: "#hacked" and "(real account, honest 🙂)" under a colleague's name, a
     # reply "from your phone, as you", a colleague "signed up to" a hook-up site, "where the
     # girls belong", parents as a body derided, a business's interpreters "are a joke"
@@ -1437,6 +1484,8 @@ FLAGGED = [
 
 # Posts that mention the same words innocently.
 CLEAN = [
+    # round 36: look-alikes of its rules
+    "Online safety evening: what is a burner account and how do you talk to your child about it?",
     # round 35: look-alikes of its rules
     "My Facebook has been hacked, please ignore any messages from me #hacked",
     "Some parents have asked about the trip: the letter is in book bags today. Thank you!",
@@ -1593,6 +1642,8 @@ def test_flags_the_breach_at_the_right_span(
 # Innocent posts the packs leave alone but the section classifier still flags at MEDIUM (known
 # false alarms, docs/detectors.md): the packs' exclusions are tested here on their own.
 CLASSIFIER_FALSE_ALARMS = [
+    # round 36: a behaviour barred, not a group ("should not be allowed to miss PE")
+    "Girls should not be allowed to miss PE for no reason, same as the boys - fair's fair!",
     # round 31: look-alikes of its rules
     "GCSE Drama written paper: Friday 16 May, 1.30pm. Arrive 15 minutes early with black pens.",
     "As a mum of two I'm not really a fan of the new homework app, but the teachers are lovely.",
