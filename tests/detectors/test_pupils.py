@@ -133,6 +133,8 @@ IDENTIFIED = [
             "Student Voice: 'Why I chose a degree apprenticeship' – by Rhys Pemberton, Year 13.",
             "Rhys Pemberton",
         ),
+        # round 37: "10K" is a form only when a dash, comma or bracket follows it
+        ("Aisha Bashir 10K – mum rang this morning, she's off with a temperature.", "Aisha Bashir"),
     ],
 )
 def test_a_name_beside_its_class_stands_without_the_heads(
@@ -142,6 +144,18 @@ def test_a_name_beside_its_class_stands_without_the_heads(
     hits = [f for f in stack.detect(text) if f.detector == "pupils:class"]
     assert [text[f.start : f.end] for f in hits] == [name]
     assert all(f.severity is Severity.HIGH for f in hits)
+
+
+def test_a_race_after_a_place_is_no_form() -> None:
+    """Round 37: "the Lincoln 10K" is a run; read as a form it made the town a child, and every
+    later "Lincoln" in a head's charity-run blog a pupil."""
+    text = (
+        "Right. I've done it. I've signed up for the Lincoln 10K... no, wait, I've signed up for "
+        "the HALF MARATHON. A man whose idea of cardio was running for the 7.42 to Lincoln."
+    )
+    forms = [c for c in cues().child_cues if c.kind == "class" and c.side == "before"]
+    assert forms, "the cue list has a form code after a name"
+    assert [m.group() for c in forms for m in c.pattern.finditer(text)] == []
 
 
 @pytest.mark.parametrize(("text", "name"), IDENTIFIED)
@@ -478,6 +492,12 @@ DISCUSSED = [
     # round 33: a named child's outburst; a named child's hearing impairment
     ("Kian kicked off in the arithmetic paper and lobbed his ruler at the wall", Severity.HIGH),
     ("Congrats to Hana, the first pupil with a hearing impairment to win it!", Severity.HIGH),
+    # round 37: a child's Tourette's
+    (
+        "Does anyone know if the Year 10 with Tourette's is OK to go to the open day? Last time "
+        "he shouted out across reception 😬",
+        Severity.HIGH,
+    ),
     # round 32: a parent's own child
     (
         "Replied to the dad moaning about his son's exclusion as if I was the Head",

@@ -49,6 +49,15 @@ CASES = [
         [],
         True,
     ),
+    # round 37: a class's girls told what they will become
+    (
+        "Told the girls in 10P not to bother, it's a bloke's world and half of them will be "
+        "pregnant by 18 anyway",
+        "girls",
+        M,
+        [],
+        True,
+    ),
     # aimed at no one in the school: 8.15 only
     ("Some absolute bellend cut me up on the A38 this morning", "bellend", H, [], False),
     # held at low: it opens no review item, so neither does the 8.10 it would imply

@@ -17,6 +17,104 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 37's errors: news told before it is shared ("keep it to yourselves", "None of the
+    # parents know yet", "not yet shared with staff", "quietly decided to axe"), a colleague on
+    # probation, a nationality run down, a leader called a name, a colleague's insta got into,
+    # pupils' scores listed by name, "utterly clueless woman", a class's parents told off, a trip
+    # operator by its brand name judged
+    (
+        "Cover for next week while Tracy's off for her op (hysterectomy, keep it to yourselves)",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "keep it to yourselves",
+    ),
+    (
+        "Word from the council is they're merging us with Balnacoil in August. None of the "
+        "parents know yet.",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "None of the parents know yet",
+    ),
+    (
+        "Seen the restructure proposal (4 pages, not yet shared with staff) – one art post gone",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "not yet shared with staff",
+    ),
+    (
+        "Love how the trust has quietly decided to axe the careers team from September. Classy.",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "quietly decided to axe",
+    ),
+    (
+        "She's only on probation til Christmas and from what I hear HR are already having doubts",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "She's only on probation",
+    ),
+    (
+        "Every lesson started late because of course it did, classic lazy Spaniards 😂",
+        "DISCRIMINATORY",
+        "8.15",
+        M,
+        "lazy Spaniards",
+    ),
+    (
+        "Romanians are all thieves, lock your car at the exchange",
+        "DISCRIMINATORY",
+        "8.15",
+        M,
+        "Romanians are all thieves",
+    ),
+    (
+        "our Head is a Tory stooge who'll roll over for whatever the academy chain tells her",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "our Head is a Tory stooge",
+    ),
+    (
+        "lol I got into Rhiannon's personal insta and liked every single one of Tom's posts",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "got into Rhiannon's personal insta",
+    ),
+    (
+        "Screening results in 🙈 Tilly-Mae 38, Freya 35, Alfie 33, Kayden 12. Threshold's 32",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "Tilly-Mae 38, Freya 35, Alfie 33",
+    ),
+    (
+        "Written by someone who thinks Pantone is a type of pasta. Utterly clueless woman.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Utterly clueless woman",
+    ),
+    (
+        "Dear parents of 9F — no, I will not be going easier on homework because your little "
+        "darlings have too many clubs.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Dear parents of 9F",
+    ),
+    (
+        "Spain trip cancelled 48 hrs before departure and EduVoyage were useless at sorting it",
+        "SUPPLIER",
+        "8.13",
+        M,
+        "EduVoyage were useless",
+    ),
     # round 36's errors: "(definitely Dawn, not Kyle ...)", a burner account, a colleague's login
     # asked round to work "as him", an "...Official" handle for the head, "silly cow", "women
     # should not be allowed", an address on a house key's tag
@@ -1484,6 +1582,12 @@ FLAGGED = [
 
 # Posts that mention the same words innocently.
 CLEAN = [
+    # round 37: look-alikes of its rules
+    "Sue's leaving do is Friday at the Crown, keep it to yourselves, it's a surprise!",
+    "Dear parents of Year 6, we will not be running the trip on Friday because of the weather.",
+    "Scores on the doors from the staff quiz: Dave 38, Priya 35, Mo 33. Well done all!",
+    "Our mock general election results are in: Green 31%, Labour 24%, Lib Dem 17%, Reform 11%.",
+    "ClassDojo was down this morning, sorry for the delay with messages.",
     # round 36: look-alikes of its rules
     "Online safety evening: what is a burner account and how do you talk to your child about it?",
     # round 35: look-alikes of its rules
@@ -1642,6 +1746,8 @@ def test_flags_the_breach_at_the_right_span(
 # Innocent posts the packs leave alone but the section classifier still flags at MEDIUM (known
 # false alarms, docs/detectors.md): the packs' exclusions are tested here on their own.
 CLASSIFIER_FALSE_ALARMS = [
+    # round 37: house colours' scores (the section 10 head reads the numbers)
+    "Swimming gala House results: Red 142, Blue 138, Green 121, Yellow 117.",
     # round 36: a behaviour barred, not a group ("should not be allowed to miss PE")
     "Girls should not be allowed to miss PE for no reason, same as the boys - fair's fair!",
     # round 31: look-alikes of its rules
