@@ -33,7 +33,9 @@ _COMMUNITY: Final = re.compile(
     r"deputy|depute|DHT|probationers?|NQTs?|ECTs?|trainees?|supply|our\s+(?:new\s+)?[\w-]+\s+lot|"
     r"(?:year|yr|y)\s?(?:[1-9]|1[0-3])s?|reception|sixth\s+form|my\s+(?:class|form|tutor\s+group)|"
     r"(?:starting|joining|start|join)\s+(?:with\s+)?us|at\s+(?:our|this)\s+school|"
-    r"(?:girls|boys|lads|lasses)\s+in\s+(?:my|our|(?-i:(?:1[0-3]|[1-9])[A-Z]{1,2}))"
+    r"(?:girls|boys|lads|lasses)\s+in\s+(?:my|our|(?-i:(?:1[0-3]|[1-9])[A-Z]{1,2}))|"
+    r"whoever\s+(?:timetabled|organised|organized|planned|booked|decided|scheduled|thought|"
+    r"wrote|set\s+up)"
     r")\b"
 )
 

@@ -146,6 +146,13 @@ def test_a_name_beside_its_class_stands_without_the_heads(
     assert all(f.severity is Severity.HIGH for f in hits)
 
 
+def test_two_names_and_both_their_form_are_both_pupils(stack: DetectorStack) -> None:
+    """Round 38: "Harriet Cole and Tom Mwangi (both 9H)" names two children of one form."""
+    text = "Well done Harriet Cole and Tom Mwangi (both 9H) for explaining the Beaufort scale!"
+    hits = [f for f in stack.detect(text) if f.detector == "pupils:class"]
+    assert [text[f.start : f.end] for f in hits] == ["Harriet Cole", "Tom Mwangi"]
+
+
 def test_a_race_after_a_place_is_no_form() -> None:
     """Round 37: "the Lincoln 10K" is a run; read as a form it made the town a child, and every
     later "Lincoln" in a head's charity-run blog a pupil."""

@@ -58,6 +58,14 @@ CASES = [
         [],
         True,
     ),
+    # round 38: the colleague who timetabled it
+    (
+        "whoever timetabled debate club into L3 is an actual retard, there's 30 of them",
+        "retard",
+        H,
+        [],
+        True,
+    ),
     # aimed at no one in the school: 8.15 only
     ("Some absolute bellend cut me up on the A38 this morning", "bellend", H, [], False),
     # held at low: it opens no review item, so neither does the 8.10 it would imply

@@ -17,6 +17,72 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 38's errors: a test said to be last year's again, mocks on the drive with no
+    # password, "2004 called", "treats its TAs like dirt", a fake profile set up to reach pupils,
+    # an email signed off as a colleague's role, a printer accused of overcharging
+    (
+        "The Y9 geography end-of-year test is literally the same as last year's. Same questions, "
+        "same OS map. Word to the wise 👀",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "test is literally the same as last year's",
+    ),
+    (
+        "Politics mock on Tuesday is basically the 2019 paper with the dates changed. You're "
+        "welcome, Year 13 😉",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "mock on Tuesday is basically the 2019 paper",
+    ),
+    (
+        "The Y11 CS mock papers are on the shared drive with NO password. Anyone with a staff "
+        "login could grab them.",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "mock papers",
+    ),
+    (
+        "Working somewhere where SLT think 'digital strategy' means buying 200 iPads. 2004 called, "
+        "it wants its IT plan back.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "2004 called, it wants its",
+    ),
+    (
+        "This school treats its TAs like dirt. Six years, not even a thank you.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "treats its TAs like dirt",
+    ),
+    (
+        "Set up a fake 14 year old's Insta (stock photo, the works) to see how many of our Y9s "
+        "would accept a stranger.",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "Set up a fake 14 year old's Insta",
+    ),
+    (
+        "Getting nowhere with the broadband company so I emailed them signing off as our Business "
+        "Manager. Fixed within the hour 😎",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "signing off as our Business Manager",
+    ),
+    (
+        "1 star for Clearview Print: half the ballot papers smudged and they overcharged the "
+        "college. AVOID.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "overcharged the college",
+    ),
     # round 37's errors: news told before it is shared ("keep it to yourselves", "None of the
     # parents know yet", "not yet shared with staff", "quietly decided to axe"), a colleague on
     # probation, a nationality run down, a leader called a name, a colleague's insta got into,
@@ -1582,6 +1648,9 @@ FLAGGED = [
 
 # Posts that mention the same words innocently.
 CLEAN = [
+    # round 38: look-alikes of its rules
+    "The Y9 end-of-year test is the same as last year's so we can compare progress across years.",
+    "After 22 years I'm signing off as the headteacher for the last time. Thank you all.",
     # round 37: look-alikes of its rules
     "Sue's leaving do is Friday at the Crown, keep it to yourselves, it's a surprise!",
     "Dear parents of Year 6, we will not be running the trip on Friday because of the weather.",
