@@ -50,6 +50,7 @@ PATTERNS: Final = {
         r"network\s+key|log-?ins?|logged\s+in|user\s?names?|(?:sign|log)\s+in\s+details|"
         r"(?:centre\s+|UCAS\s+)?buzzwords?|"
         r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|key\s?safes?|"
+        r"(?:(?:front|back|main|side|staffroom|office)\s+)?door\s+alarm|(?:intruder|burglar)\s+alarm|"
         r"padlock(?:\s+code)?|(?:safe\s+|lock\s+)?(?:combo|combination)(?:\s+lock)?|"
         rf"codes?\s+(?:for|to|on|of)\s+(?:the\s+)?(?:[\w'-]+\s+){{0,2}}{_PLACES}|"
         r"(?-i:PIN)(?:\s+(?:code|number))?|pin\s+(?:code|number)"
@@ -62,6 +63,7 @@ PATTERNS: Final = {
 # labelled posts agree: entry codes 8.9 (28 of 35), logins and passwords 10 (49 of 70).
 _ENTRY: Final = re.compile(
     r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|key\s?safes?|codes?\s|"
+    r"(?:(?:front|back|main|side|staffroom|office)\s+)?door\s+alarm|(?:intruder|burglar)\s+alarm|"
     r"padlock|(?:safe\s+|lock\s+)?(?:combo|combination)",
     re.IGNORECASE,
 )

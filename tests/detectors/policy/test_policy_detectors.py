@@ -17,6 +17,62 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 39's errors: "told us in confidence", "don't tell anyone where u heard it", a
+    # restructure's "re-apply for her own job. Found out today", a mock's "answers on page 2",
+    # nonsense words from the phonics check "for starters", a contract's price per head,
+    # "Management should be ashamed"
+    (
+        "Head's just told us in confidence that Ofsted are in on Tuesday. Cancelled my weekend 🙄",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "told us in confidence",
+    ),
+    (
+        "trips budget for next year is £4,200 TOTAL. don't tell anyone where u heard it",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "don't tell anyone where u heard it",
+    ),
+    (
+        "So the trust's restructure means making Deb re-apply for her own job. Found out today.",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "re-apply for her own job",
+    ),
+    (
+        "Y11 Business mock is in this folder now, answers on page 2 👉 DON'T share with the kids",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "mock",
+    ),
+    (
+        "The phonics screening check this year's a stinker 🙈 Had a look at the pack this morning, "
+        "'thrisp', 'glarm' and 'strom' for starters.",
+        "CONFIDENTIAL",
+        "8.9",
+        H,
+        "phonics screening",
+    ),
+    (
+        "Cold chips again. For £2.85 a head on the contract we're paying you'd think they could "
+        "manage a working fryer.",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "£2.85 a head on the contract",
+    ),
+    (
+        "6 TA posts going in September. Disgusting way to treat people who've given 20 years. "
+        "Management should be ashamed.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Disgusting way to treat",
+    ),
     # round 38's errors: a test said to be last year's again, mocks on the drive with no
     # password, "2004 called", "treats its TAs like dirt", a fake profile set up to reach pupils,
     # an email signed off as a colleague's role, a printer accused of overcharging
@@ -1648,6 +1704,8 @@ FLAGGED = [
 
 # Posts that mention the same words innocently.
 CLEAN = [
+    # round 39: look-alikes of its rules
+    "School meals are £2.85 a head from September; see the menu on the website.",
     # round 38: look-alikes of its rules
     "The Y9 end-of-year test is the same as last year's so we can compare progress across years.",
     "After 22 years I'm signing off as the headteacher for the last time. Thank you all.",

@@ -16,6 +16,8 @@ LOGIN = (Section.CONFIDENTIAL, Section.SECURITY)
 ENTRY = (Section.CONFIDENTIAL,)
 FLAGGED = [
     ("staff wifi pw is Lark!2024 if anyone needs it", "Lark!2024", LOGIN),
+    # round 39: a door alarm's code
+    ("If you're coming in over the holidays the front door alarm is 1963 then SET.", "1963", ENTRY),
     # round 32: a UCAS centre's buzzword links a student's application to the school
     (
         "Centre buzzword for this UCAS cycle is WREN-FALCON-25 if anyone needs it",
@@ -81,6 +83,8 @@ CLEAN = [
     "Reminder: never share your password with anyone, even IT.",
     "The visitor wifi code is on the noticeboard in reception.",
     "The keypad is broken again, ring the office bell.",
+    # round 39: an alarm's state, not its code
+    "The front door alarm is broken again, the engineer comes Tuesday.",
     "Does anyone know the code for the board room photocopier? Not after anything secret",
     "Password 2024 policy update: twelve characters from January.",
     "Log in to Office365 with your school email to see the new timetable.",
