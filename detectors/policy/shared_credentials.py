@@ -43,6 +43,11 @@ _PLACES: Final = (
     r"(?:gate|door|doors|entrance|keypad|alarm|safe|lock|cupboard|room|office|building|"
     r"car ?park|staffroom|store|shed|block|site|reception)"
 )
+# "the front door alarm is 1963 then SET": an alarm named by its door is an entry word too (round
+# 39); "the fire alarm is at 10" names none.
+_ALARMS: Final = (
+    r"(?:(?:front|back|main|side|staffroom|office)\s+)?door\s+alarm|(?:intruder|burglar)\s+alarm"
+)
 PATTERNS: Final = {
     "credential": re.compile(
         r"\b(?:"
@@ -50,7 +55,7 @@ PATTERNS: Final = {
         r"network\s+key|log-?ins?|logged\s+in|user\s?names?|(?:sign|log)\s+in\s+details|"
         r"(?:centre\s+|UCAS\s+)?buzzwords?|"
         r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|key\s?safes?|"
-        r"(?:(?:front|back|main|side|staffroom|office)\s+)?door\s+alarm|(?:intruder|burglar)\s+alarm|"
+        rf"{_ALARMS}|"
         r"padlock(?:\s+code)?|(?:safe\s+|lock\s+)?(?:combo|combination)(?:\s+lock)?|"
         rf"codes?\s+(?:for|to|on|of)\s+(?:the\s+)?(?:[\w'-]+\s+){{0,2}}{_PLACES}|"
         r"(?-i:PIN)(?:\s+(?:code|number))?|pin\s+(?:code|number)"
@@ -63,7 +68,7 @@ PATTERNS: Final = {
 # labelled posts agree: entry codes 8.9 (28 of 35), logins and passwords 10 (49 of 70).
 _ENTRY: Final = re.compile(
     r"(?:key|access|entry|alarm|door|gate|keypad|lock|safe)\s?codes?|keypads?|key\s?safes?|codes?\s|"
-    r"(?:(?:front|back|main|side|staffroom|office)\s+)?door\s+alarm|(?:intruder|burglar)\s+alarm|"
+    rf"{_ALARMS}|"
     r"padlock|(?:safe\s+|lock\s+)?(?:combo|combination)",
     re.IGNORECASE,
 )
