@@ -17,6 +17,48 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 40's errors: "here's my login ... Just submit the entries as me", "got into the head's
+    # emails", "Saw the draft letter yesterday", resit entries "+ UCIs", "£300k over on the
+    # boarding refurb"
+    (
+        "Dev can't get on the exams portal so here's my login (birth year + town, don't judge). "
+        "Just submit the entries as me",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "here's my login (birth year + town, don't judge). Just submit the entries as me",
+    ),
+    (
+        "got into the head's emails while her laptop was open in the office 👀 budget forecast "
+        "has PE cut to ZERO",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "got into the head's emails",
+    ),
+    (
+        "They're putting the invigilators on zero hours from September. Saw the draft letter "
+        "yesterday.",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "Saw the draft letter",
+    ),
+    (
+        "Screenshot of the resit entries so you know who's in Weds 👇 names + UCIs at the bottom",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "resit entries",
+    ),
+    (
+        "Thorpe has just told SLT we're £300k over on the boarding refurb and he only noticed "
+        "last week.",
+        "CONFIDENTIAL",
+        "8.9",
+        M,
+        "£300k over on the boarding",
+    ),
     # round 39's errors: "told us in confidence", "don't tell anyone where u heard it", a
     # restructure's "re-apply for her own job. Found out today", a mock's "answers on page 2",
     # nonsense words from the phonics check "for starters", a contract's price per head,
@@ -1704,6 +1746,8 @@ FLAGGED = [
 
 # Posts that mention the same words innocently.
 CLEAN = [
+    # round 40: look-alikes of its rules
+    "The draft letter to parents about the trip is in the shared folder for comments by Friday.",
     # round 39: look-alikes of its rules
     "School meals are £2.85 a head from September; see the menu on the website.",
     # round 38: look-alikes of its rules
