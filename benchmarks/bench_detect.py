@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 import detectors.features
+from detectors.encoder import int8_sums_exact
 from detectors.features import FeatureDetector, PostFeatures
 from detectors.nlp import LANGUAGE
 from detectors.presidio_pii import PresidioPiiDetector
@@ -193,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         name_tagger=single.name_tagger,
     )
     print(f"stack load: {time.perf_counter() - start:.2f} s, peak RSS {peak_rss_mb():.0f} MB")
+    if single.encoder is not None:
+        print(f"encoder products: {single.encoder.products} (int8 sums exact: {int8_sums_exact()})")
 
     warm = posts[:50]  # first calls pay lazy set-up; keep it out of every figure
     single.detect_many(warm)

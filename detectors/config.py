@@ -6,6 +6,7 @@ Kept apart from `detectors.stack` so reading the settings never imports Presidio
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +29,14 @@ class StackConfig(BaseModel):
         default="minilm-l3-int8",
         description="Sentence encoder of the section classifier: a folder in detectors/models "
         "or a path (its heads must have been trained on it).",
+    )
+    encoder_products: Literal["auto", "int8", "exact"] = Field(
+        default="auto",
+        description="How the encoder's int8 products are summed. auto: exactly, as on the CPU "
+        "the heads were trained on (the int8 kernels on a CPU with VNNI; on one without, the "
+        "weights split in 7-bit halves, slower); int8: this CPU's int8 kernels whatever they "
+        "sum (faster without VNNI, but the embeddings and the measured figures drift); exact: "
+        "always split.",
     )
     section_classifier: bool = Field(
         default=True, description="Score every policy section with the trained heads."

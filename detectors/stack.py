@@ -127,7 +127,7 @@ class DetectorStack:
 
         config = config or StackConfig()
         engine = load_nlp_engine(config.spacy_model, social_ner=config.social_ner)
-        encoder = load_encoder(config.encoder)
+        encoder = load_encoder(config.encoder, config.encoder_products)
         detectors = [
             PresidioPiiDetector(engine),
             PupilIdentificationDetector(),

@@ -17,7 +17,10 @@ from detectors.encoder import (
     EncoderError,
     SentenceEncoder,
     encoder_dir,
+    int8_sums_exact,
     load_encoder,
+    single_thread_options,
+    split_products,
 )
 
 
@@ -77,3 +80,81 @@ def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:
 def test_a_missing_encoder_says_how_to_rebuild_it(tmp_path: Path) -> None:
     with pytest.raises(EncoderError, match="build_encoder"):
         SentenceEncoder(tmp_path)
+
+
+def _matmul_integer(weights: np.ndarray) -> bytes:
+    """A one-node graph: A (uint8) @ weights (int8), summed in int32."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    k, n = weights.shape
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["A", "W", "", "Wz"], ["Y"])],
+        "test",
+        [helper.make_tensor_value_info("A", TensorProto.UINT8, [None, k])],
+        [helper.make_tensor_value_info("Y", TensorProto.INT32, [None, n])],
+        [
+            numpy_helper.from_array(weights, "W"),
+            numpy_helper.from_array(np.zeros(n, np.int8), "Wz"),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    return bytes(model.SerializeToString())
+
+
+def _run(model: bytes, a: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(
+        model, single_thread_options(), providers=["CPUExecutionProvider"]
+    )
+    return np.asarray(session.run(None, {"A": a})[0])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_split_weights_sum_exactly_on_any_cpu(seed: int) -> None:
+    """Full-range 8-bit weights against activations of 255: the pairs that saturate 16-bit
+    lanes on an AVX2-only CPU. The split graph gives numpy's exact sums wherever it runs."""
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-127, 128, size=(96, 24), dtype=np.int8)
+    w[0], w[1] = 127, 127  # a pair that saturates: 255 * 127 * 2 > 32,767
+    a = rng.integers(0, 256, size=(5, 96), dtype=np.uint8)
+    a[:, :2] = 255
+    exact = a.astype(np.int64) @ w.astype(np.int64)
+    split = split_products(_matmul_integer(w))
+    assert np.array_equal(_run(split, a), exact)
+    # The probe says whether this CPU's own int8 kernels give the same answer.
+    assert np.array_equal(_run(_matmul_integer(w), a), exact) == int8_sums_exact()
+
+
+def test_split_weights_fit_seven_bits_and_keep_the_rest_of_the_graph() -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    source = (encoder_dir(DEFAULT_ENCODER) / "model.onnx").read_bytes()
+    before, after = onnx.load_from_string(source), onnx.load_from_string(split_products(source))
+    weights = {i.name: numpy_helper.to_array(i) for i in after.graph.initializer}
+    products = [n for n in after.graph.node if n.op_type == "MatMulInteger"]
+    assert len(products) == sum(n.op_type == "MatMulInteger" for n in before.graph.node) > 0
+    assert all(np.abs(weights[n.input[1]].astype(np.int16)).max() <= 64 for n in products)
+    others = {n.op_type for n in before.graph.node} - {"MatMulInteger"}
+    assert others <= {n.op_type for n in after.graph.node}
+    assert [o.name for o in after.graph.output] == [o.name for o in before.graph.output]
+
+
+def test_auto_runs_exact_sums_and_int8_only_where_they_are_exact(encoder: SentenceEncoder) -> None:
+    """`auto` (the default) picks this CPU's int8 kernels only where they sum exactly; either
+    way its embeddings are the exact ones, the same as the split graph's on every CPU."""
+    assert encoder.products == ("int8" if int8_sums_exact() else "exact")
+    exact = SentenceEncoder(encoder_dir(DEFAULT_ENCODER), products="exact")
+    plain = SentenceEncoder(encoder_dir(DEFAULT_ENCODER), products="int8")
+    texts = ["Well done to 4B for the assembly!", "Staff meeting moved to Thursday. " * 12]
+    for text in texts:
+        np.testing.assert_allclose(
+            encoder.encode(text).vector, exact.encode(text).vector, atol=1e-6
+        )
+        if int8_sums_exact():
+            np.testing.assert_allclose(
+                plain.encode(text).vector, exact.encode(text).vector, atol=1e-6
+            )
+    with pytest.raises(EncoderError, match="products"):
+        SentenceEncoder(encoder_dir(DEFAULT_ENCODER), products="fp16")
