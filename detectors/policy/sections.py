@@ -181,13 +181,11 @@ def corroborate(findings: list[Finding]) -> list[Finding]:
     A head's reading kept at LOW because the post reads as something its section allows (a
     warning about a fake account, a colleague's news) supports nothing: the same post's cue words
     ("fake account") are that allowed thing too."""
-    heads = [
-        f
+    read = {
+        f.section
         for f in findings
         if f.detector == DETECTOR_NAME and f.explanation not in INNOCENT_READINGS
-    ]
-    local = [f for f in heads if f.explanation.endswith(PASSAGE_ONLY)]
-    read = {f.section for f in heads if not f.explanation.endswith(PASSAGE_ONLY)}
+    }
     read |= {s for r in list(read) for s in SUPPORTED_BY.get(r, ())}
     out = []
     for f in findings:
@@ -196,22 +194,10 @@ def corroborate(findings: list[Finding]) -> list[Finding]:
             held is not None
             and Severity.MEDIUM.rank <= f.severity.rank <= held.rank
             and f.section not in read
-            and not any(_lends(p, f) for p in local)
         ):
             f = replace(f, severity=Severity.LOW, explanation=f.explanation + NOT_CORROBORATED)
         out.append(f)
     return _without_repeats(out)
-
-
-def _lends(passage: Finding, finding: Finding) -> bool:
-    """Whether a passage's reading (`PASSAGE_ONLY`) supports `finding`: same section (or one it
-    supports) and inside the passage."""
-    sections = {passage.section, *SUPPORTED_BY.get(passage.section, ())}
-    return (
-        finding.section in sections
-        and passage.start <= finding.start
-        and finding.end <= passage.end
-    )
 
 
 def _without_repeats(findings: list[Finding]) -> list[Finding]:
@@ -354,31 +340,19 @@ class SectionClassifierDetector:
             )
             if passages:  # a long post: its whole reading is discounted too (WHOLE_DISCOUNT)
                 score = _discounted(score, 0, WHOLE_DISCOUNT)
-            # A passage counts for the post only when its discounted reading opens a review item
-            # by itself. Read at `low` (PASSAGE_SUPPORT_DISCOUNT), it lends the head's support to
-            # cue-word findings inside that passage only (`corroborate`), not elsewhere.
+            # A passage counts only when its discounted reading opens a review item by itself:
+            # it never lends a cue-word finding elsewhere in the post the head's low support.
             floor = limits["medium"]
             least = _moved(floor, PASSAGE_DISCOUNT)  # the passage probability that reaches it
-            lend = _moved(limits["low"], PASSAGE_SUPPORT_DISCOUNT)
-            local: tuple[PostFeatures, int, Score] | None = None
             for offset, passage in passages:
-                raw = head.score_features(
-                    passage.featurized, min(least, lend), embedding=passage.embedding
-                )
-                got = _discounted(raw, offset, PASSAGE_DISCOUNT)
+                got = head.score_features(passage.featurized, least, embedding=passage.embedding)
+                got = _discounted(got, offset, PASSAGE_DISCOUNT)
                 if got.probability >= floor and got.probability > score.probability:
                     read, score = passage, got
-                lent = _discounted(raw, offset, PASSAGE_SUPPORT_DISCOUNT)
-                if lent.probability >= limits["low"] and (
-                    local is None or lent.probability > local[2].probability
-                ):
-                    local = (passage, offset, lent)
             supplier = None
             if section is Section.SUPPLIERS and score.span is not None:
                 supplier, score = self._listed_supplier(features.text, score)
             if score.span is None or score.probability < limits["low"]:
-                if local is not None:
-                    findings.extend(self._passage_only(section, features.text, *local))
                 continue
             finding = self._finding(section, score, limits, supplier)
             if section is Section.EQUALITY and self._only_names_groups(features.text, score):
@@ -388,36 +362,6 @@ class SectionClassifierDetector:
                 finding = replace(finding, severity=Severity.LOW, explanation=allowed[1])
             findings.append(finding)
         return findings
-
-    def _passage_only(
-        self, section: Section, text: str, passage: PostFeatures, offset: int, score: Score
-    ) -> list[Finding]:
-        """A LOW finding spanning the one passage of a long post that reads as a breach of
-        `section` when the whole post does not: the support `corroborate` lends inside it.
-        None when the passage reads as something the section allows."""
-        allowed = ALLOWED_READINGS.get(section)
-        if allowed is not None and allowed[0](passage.text):
-            return []
-        if section is Section.EQUALITY and self._only_names_groups(text, score):
-            return []
-        p = round(score.probability, 4)
-        return [
-            Finding(
-                type=HEADS[section].type,
-                start=offset,
-                end=offset + len(passage.text),
-                score=p,
-                section=section.value,
-                severity=Severity.LOW,
-                explanation=(
-                    f"One passage of this long post (characters {offset + 1}-"
-                    f"{offset + len(passage.text)}) reads like {HEADS[section].reads_as} (an "
-                    f"automatic reading, confidence {p:.0%}), though the post as a whole does "
-                    f"not.{PASSAGE_ONLY}"
-                ),
-                detector=DETECTOR_NAME,
-            )
-        ]
 
     def _only_names_groups(self, text: str, score: Score) -> bool:
         """Whether every word that weighed most names a group (women, refugees...): the head
@@ -489,14 +433,6 @@ PASSAGE_DISCOUNT: Final = 3.75
 # by this much as well; decided on round 26's long posts by a rule registered before they were
 # scored (docs/detectors.md): 16 of 80 clean posts flagged -> 5, three breach sections of 84 lost.
 WHOLE_DISCOUNT: Final = 1.0
-# A passage of a long post lends the head's `low` support to cue-word findings inside it when its
-# probability discounted by this much reaches the head's `low` threshold. Chosen on the long posts
-# of rounds 21-39 and registered on round 41's long posts before they were scored
-# (docs/detectors.md, round 41).
-PASSAGE_SUPPORT_DISCOUNT: Final = 3.75
-PASSAGE_ONLY: Final = (
-    " Kept at low severity; a cue-word finding inside this passage is not held back."
-)
 
 
 def _moved(p: float, by: float) -> float:

@@ -111,6 +111,10 @@ _ENTRY_BEFORE: Final = re.compile(
 )
 _BARE_REACH: Final = 80  # characters before the code where its entry word must stand
 _PAIR: Final = re.compile(r"\s*/\s*(\S+)")
+# "it's ellerbyj / Humber2024!": a username (lower case, no digits needed) before the slash counts
+# when the password after it reads as a secret; the pair may run past the window by this much.
+_USER: Final = re.compile(r"(?-i:[a-z][a-z0-9._-]{2,30})")
+_PAIR_REACH: Final = 30
 # "Staff wifi down AGAIN. IT are on it. Back to 1998": a bare number a few words past the
 # assigning word is a year or a count, not a login's value (a login's value may well sit in the
 # next sentence, "left it logged in as me. If it kicks you out it's holroydg / Beck2025!").
@@ -155,7 +159,8 @@ class SharedCredentialsDetector:
         for match in PATTERNS["credential"].finditer(text):
             if match.start() < taken:
                 continue
-            window = text[match.end() : match.end() + WINDOW_CHARS].split("\n", 1)[0]
+            reach = text[match.end() : match.end() + WINDOW_CHARS + _PAIR_REACH].split("\n", 1)[0]
+            window = reach[:WINDOW_CHARS]
             assign = CONTEXT.search(window)
             first = _TOKEN.match(window, 1) if window[:1] == " " else None
             value = first.group().strip(_STRIP) if first else ""
@@ -176,8 +181,13 @@ class SharedCredentialsDetector:
                 if not entry and not spaced and i >= _FAR and token.group().strip(_STRIP).isdigit():
                     continue
                 dial = entry and _DIAL.fullmatch(token.group().strip(_STRIP)) is not None
-                if spaced or dial or self.validate_result(token.group()):
-                    pair = _PAIR.match(window, token.end())  # "network / key", "user / password"
+                pair = _PAIR.match(reach, token.end())  # "network / key", "user / password"
+                user = (
+                    pair is not None
+                    and _USER.fullmatch(token.group().strip(_STRIP)) is not None
+                    and self.validate_result(pair.group(1))
+                )
+                if spaced or dial or user or self.validate_result(token.group()):
                     last = pair.group(1) if pair else token.group()
                     stop = pair.end() if pair else token.end()
                     end = match.end() + stop - (len(last) - len(last.rstrip(_STRIP)))

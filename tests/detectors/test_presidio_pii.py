@@ -235,6 +235,8 @@ CONTACT_SEVERITY = [
     ("Subject access requests go to dpo@fenbridge.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("Worried? Email pastoral@fenbridge.example.org", "EMAIL_ADDRESS", Severity.LOW),
     ("Retreat forms to chaplaincy@fenbridge.example.org please", "EMAIL_ADDRESS", Severity.LOW),
+    # round 41: a parish's office, beside a church school
+    ("First Communion forms to parish@stbede.example.org by Friday", "EMAIL_ADDRESS", Severity.LOW),
     ("Contact the team on 07700 900519", "PHONE_NUMBER", Severity.MEDIUM),  # a mobile
     ("Tours on Tuesdays: ring 01632 960521 to book", "PHONE_NUMBER", Severity.LOW),
     ("Contact Jo Pike on 01632 960520", "PHONE_NUMBER", Severity.MEDIUM),  # a person's

@@ -17,6 +17,108 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 # (post, type, section, severity, the matched text)
 FLAGGED = [
+    # round 41's errors: a post "hacked by" a colleague, a colleague's login "she won't mind",
+    # reviews "under different names", "stop slagging us off", "come and say it to my face",
+    # "Dear whichever parent", insults in idiom, leaders "making it up as he goes along", a
+    # tradesman endorsed ("they're the ones"), the aubergine and splash emoji, "you dirty old sod"
+    (
+        "Free doughnuts for everyone in the staffroom, my treat!! – hacked by Priya, he left "
+        "his laptop open",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "– hacked by Priya",
+    ),
+    (
+        "Office PC has Mr Dunn's password on a post-it, so I sent the trip letter from his "
+        "account. He won't mind",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "He won't mind",
+    ),
+    (
+        "Wrote three five-star reviews of the new caterer under different names last night 🙈",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "reviews of the new caterer under different names",
+    ),
+    (
+        "@gazza_mum you could have just emailed the office rather than slagging the school off "
+        "all over the village page",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "rather than slagging the school off",
+    ),
+    (
+        "To the dad moaning about me on the community page: come and say it to my face at pick-up.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "come and say it to my face",
+    ),
+    (
+        "Dear whichever parent let their child bring a vape into Year 8: we know, and so will "
+        "the head.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "Dear whichever parent",
+    ),
+    (
+        "Half the people in our office wouldn't know teamwork if it hit them in the face.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "wouldn't know teamwork if it hit them",
+    ),
+    (
+        "Smile at you in briefing then stab you in the back in the car park. Lovely colleagues.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "stab you in the back",
+    ),
+    (
+        "New timetable out and SLT are clearly making it up as they go along.",
+        "DEROGATORY",
+        "8.10",
+        M,
+        "making it up as they go along",
+    ),
+    (
+        "If anyone needs a plumber in Hexley, they're the ones who fixed the school boiler.",
+        "SUPPLIER",
+        "8.13",
+        M,
+        "plumber",
+    ),
+    ("that link Kev sent to the group 🍆💦 not at work mate", "OFFENSIVE", "8.15", M, "🍆💦"),
+    (
+        "oi Dave you filthy old git, not in the work chat",
+        "OFFENSIVE",
+        "8.15",
+        M,
+        "you filthy old git",
+    ),
+    # long_r40: a made-up person's profile used to join a group
+    (
+        "Last month I made a new profile. She's called \"Kerry Doyle\" and the parents' page "
+        "accepted her straight away",
+        "IMPERSONATION",
+        "8.16",
+        M,
+        "made a new profile. She's called \"Kerry",
+    ),
+    (
+        'I set up an Instagram account as a Year 10 boy called "Tyler" to see what they post',
+        "IMPERSONATION",
+        "8.16",
+        M,
+        'set up an Instagram account as a Year 10 boy called "Tyler',
+    ),
     # round 40's errors: "here's my login ... Just submit the entries as me", "got into the head's
     # emails", "Saw the draft letter yesterday", resit entries "+ UCIs", "£300k over on the
     # boarding refurb"
@@ -1746,6 +1848,16 @@ FLAGGED = [
 
 # Posts that mention the same words innocently.
 CLEAN = [
+    # round 41: look-alikes of its rules
+    "Borrow my stapler if you need it, Sue's got the spare and she won't mind either.",
+    "To whichever parent handed in the purse at reception: thank you so much!",
+    "The site team can't stop the heating making that noise; a plumber is booked for Tuesday.",
+    "Hamlet: the king stabbed in the back, literally. Year 12 loved the staging.",
+    "The school website was hacked by bots last night; IT have restored it and reported it.",
+    "Year 5 asked whether dogs have best friends. Turns out they do. Best science question yet!",
+    "Pound shops are your best friend when you're making twenty Roman shields on a budget.",
+    "Our new head of music starts in January.\n\nMrs Osei, head of performing arts, said: "
+    '"She is brilliant, frankly, and the choir will love her."',
     # round 40: look-alikes of its rules
     "The draft letter to parents about the trip is in the shared folder for comments by Friday.",
     # round 39: look-alikes of its rules

@@ -21,7 +21,6 @@ from detectors.policy.sections import (
     HEADS,
     IMPERSONATION_WARNING,
     NOT_CORROBORATED,
-    PASSAGE_ONLY,
     SCHOOL_CONTACT,
     SectionClassifierDetector,
     _colleague_news,
@@ -219,13 +218,6 @@ def _f(detector: str, kind: str, section: str, severity: Severity) -> Finding:
     return Finding(kind, 0, 4, 0.6, section, severity, "Why.", detector)
 
 
-def _passage(section: str, start: int, end: int) -> Finding:
-    kind = HEADS[Section(section)].type
-    return Finding(
-        kind, start, end, 0.1, section, Severity.LOW, "A passage." + PASSAGE_ONLY, DETECTOR_NAME
-    )
-
-
 @pytest.mark.parametrize(
     ("findings", "expected"),
     [
@@ -248,33 +240,6 @@ def _passage(section: str, start: int, end: int) -> Finding:
                     _f(DETECTOR_NAME, "IMPERSONATION", "8.16", Severity.LOW),
                     explanation=IMPERSONATION_WARNING,
                 ),
-            ],
-            ["low", "low"],
-        ),
-        # A passage of a long post that reads that way supports a cue-word finding inside it
-        # (the pupil heads each other's, as for the whole post), never one outside it.
-        (
-            [
-                _f("policy:confidential:budget", "CONFIDENTIAL", "8.9", Severity.MEDIUM),
-                _passage("8.9", 0, 200),
-            ],
-            ["medium"],  # the passage's own finding is then a repeat
-        ),
-        (
-            [_f("pupils", "PUPIL_IDENTIFIED", "8.4", Severity.HIGH), _passage("8.5", 0, 200)],
-            ["high", "low"],
-        ),
-        (
-            [
-                _f("policy:confidential:budget", "CONFIDENTIAL", "8.9", Severity.MEDIUM),
-                _passage("8.9", 2, 200),  # the cue words start before the passage
-            ],
-            ["low", "low"],
-        ),
-        (
-            [
-                _f("policy:confidential:budget", "CONFIDENTIAL", "8.9", Severity.MEDIUM),
-                _passage("8.10", 0, 200),  # another section's passage
             ],
             ["low", "low"],
         ),
@@ -512,7 +477,6 @@ def test_a_long_posts_whole_reading_is_discounted(
     post's is not."""
     text = " ".join([BURIED] * 6)  # over 600 characters: a long post
     monkeypatch.setattr("detectors.policy.sections.PASSAGE_DISCOUNT", 50.0)  # no passage wins
-    monkeypatch.setattr("detectors.policy.sections.PASSAGE_SUPPORT_DISCOUNT", 50.0)  # nor lends
     monkeypatch.setattr("detectors.policy.sections.WHOLE_DISCOUNT", 0.0)
     full = {f.section: f.score for f in classifier.detect(text, None)}
     short = {f.section: f.score for f in classifier.detect(BURIED, None)}
@@ -522,22 +486,3 @@ def test_a_long_posts_whole_reading_is_discounted(
     for section, p in got.items():
         assert p == pytest.approx(_moved(full[section], -1.0), abs=1e-3)
     assert {f.section: f.score for f in classifier.detect(BURIED, None)} == short
-
-
-def test_a_passage_lends_support_only_inside_itself(
-    classifier: SectionClassifierDetector, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The buried sentence's passage reads as 8.9 at `low` though the newsletter as a whole does
-    not: one LOW finding spans that passage, and says so."""
-    paragraphs = NEWSLETTER.split("\n\n")
-    text = "\n\n".join([*paragraphs[:3], BURIED, *paragraphs[3:]])
-    monkeypatch.setattr("detectors.policy.sections.PASSAGE_DISCOUNT", 50.0)  # no passage wins
-    monkeypatch.setattr("detectors.policy.sections.WHOLE_DISCOUNT", 50.0)  # nor the whole
-    found = [f for f in classifier.detect(text, None) if f.section == Section.CONFIDENTIAL]
-    assert len(found) == 1 and found[0].severity is Severity.LOW
-    assert found[0].explanation.endswith(PASSAGE_ONLY)
-    start = text.index(BURIED)
-    assert found[0].start <= start + len("Between") and found[0].end >= start + len(BURIED) // 2
-    assert found[0].end - found[0].start <= 200
-    monkeypatch.setattr("detectors.policy.sections.PASSAGE_SUPPORT_DISCOUNT", 50.0)
-    assert not [f for f in classifier.detect(text, None) if f.section == Section.CONFIDENTIAL]

@@ -15,6 +15,12 @@ DETECTOR = SharedCredentialsDetector()
 LOGIN = (Section.CONFIDENTIAL, Section.SECURITY)
 ENTRY = (Section.CONFIDENTIAL,)
 FLAGGED = [
+    # round 41: a username and password given as a pair past the credential word's window
+    (
+        "Her login's on a note under the office keyboard anyway, it's pmorris / Kingfisher77",
+        "Kingfisher77",
+        LOGIN,
+    ),
     ("staff wifi pw is Lark!2024 if anyone needs it", "Lark!2024", LOGIN),
     # round 39: a door alarm's code
     ("If you're coming in over the holidays the front door alarm is 1963 then SET.", "1963", ENTRY),
@@ -80,6 +86,8 @@ def test_a_schools_credential_with_its_value_is_confidential(
 
 
 CLEAN = [
+    # round 41: a pair with no secret in it
+    "Your login's on the letter we sent home last week, it's your surname / the school postcode.",
     "Reminder: never share your password with anyone, even IT.",
     "The visitor wifi code is on the noticeboard in reception.",
     "The keypad is broken again, ring the office bell.",
