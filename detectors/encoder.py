@@ -183,25 +183,40 @@ def single_thread_options() -> Any:
 def int8_sums_exact() -> bool:
     """Whether this CPU's onnxruntime sums u8 x s8 products exactly (VNNI, or a kernel that
     widens first), asked once per process with the case that saturates 16-bit pair sums."""
-    import onnxruntime as ort
+    a = np.full((4, 64), 255, dtype=np.uint8)
+    w = np.full((64, 16), 127, dtype=np.int8)
+    got = run_product(matmul_integer(w), a)
+    return bool(np.array_equal(got, a.astype(np.int64) @ w.astype(np.int64)))
+
+
+def matmul_integer(weights: npt.NDArray[np.int8]) -> bytes:
+    """A one-node graph: uint8 rows times `weights` (int8, zero point 0), summed in int32."""
     from onnx import TensorProto, helper, numpy_helper
 
-    k, n = 64, 16
-    a = np.full((4, k), 255, dtype=np.uint8)
-    w = np.full((k, n), 127, dtype=np.int8)
+    k, n = weights.shape
     graph = helper.make_graph(
-        [helper.make_node("MatMulInteger", ["A", "W"], ["Y"])],
-        "probe",
-        [helper.make_tensor_value_info("A", TensorProto.UINT8, list(a.shape))],
-        [helper.make_tensor_value_info("Y", TensorProto.INT32, [a.shape[0], n])],
-        [numpy_helper.from_array(w, "W")],
+        [helper.make_node("MatMulInteger", ["A", "W", "", "Wz"], ["Y"])],
+        "product",
+        [helper.make_tensor_value_info("A", TensorProto.UINT8, [None, k])],
+        [helper.make_tensor_value_info("Y", TensorProto.INT32, [None, n])],
+        [
+            numpy_helper.from_array(weights, "W"),
+            numpy_helper.from_array(np.zeros(n, np.int8), "Wz"),
+        ],
     )
-    probe = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    return bytes(model.SerializeToString())
+
+
+def run_product(model: bytes, a: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]:
+    """`model` (from `matmul_integer`, maybe split) run on `a` by this CPU's onnxruntime."""
+    import onnxruntime as ort
+
     session = ort.InferenceSession(
-        probe.SerializeToString(), single_thread_options(), providers=["CPUExecutionProvider"]
+        model, single_thread_options(), providers=["CPUExecutionProvider"]
     )
     (got,) = session.run(None, {"A": a})
-    return bool(np.array_equal(got, a.astype(np.int64) @ w.astype(np.int64)))
+    return np.asarray(got, dtype=np.int32)
 
 
 def split_products(model_bytes: bytes) -> bytes:

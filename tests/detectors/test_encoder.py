@@ -19,7 +19,8 @@ from detectors.encoder import (
     encoder_dir,
     int8_sums_exact,
     load_encoder,
-    single_thread_options,
+    matmul_integer,
+    run_product,
     split_products,
 )
 
@@ -82,34 +83,6 @@ def test_a_missing_encoder_says_how_to_rebuild_it(tmp_path: Path) -> None:
         SentenceEncoder(tmp_path)
 
 
-def _matmul_integer(weights: np.ndarray) -> bytes:
-    """A one-node graph: A (uint8) @ weights (int8), summed in int32."""
-    from onnx import TensorProto, helper, numpy_helper
-
-    k, n = weights.shape
-    graph = helper.make_graph(
-        [helper.make_node("MatMulInteger", ["A", "W", "", "Wz"], ["Y"])],
-        "test",
-        [helper.make_tensor_value_info("A", TensorProto.UINT8, [None, k])],
-        [helper.make_tensor_value_info("Y", TensorProto.INT32, [None, n])],
-        [
-            numpy_helper.from_array(weights, "W"),
-            numpy_helper.from_array(np.zeros(n, np.int8), "Wz"),
-        ],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    return bytes(model.SerializeToString())
-
-
-def _run(model: bytes, a: np.ndarray) -> np.ndarray:
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(
-        model, single_thread_options(), providers=["CPUExecutionProvider"]
-    )
-    return np.asarray(session.run(None, {"A": a})[0])
-
-
 @pytest.mark.parametrize("seed", [0, 1])
 def test_split_weights_sum_exactly_on_any_cpu(seed: int) -> None:
     """Full-range 8-bit weights against activations of 255: the pairs that saturate 16-bit
@@ -120,10 +93,10 @@ def test_split_weights_sum_exactly_on_any_cpu(seed: int) -> None:
     a = rng.integers(0, 256, size=(5, 96), dtype=np.uint8)
     a[:, :2] = 255
     exact = a.astype(np.int64) @ w.astype(np.int64)
-    split = split_products(_matmul_integer(w))
-    assert np.array_equal(_run(split, a), exact)
+    split = split_products(matmul_integer(w))
+    assert np.array_equal(run_product(split, a), exact)
     # The probe says whether this CPU's own int8 kernels give the same answer.
-    assert np.array_equal(_run(_matmul_integer(w), a), exact) == int8_sums_exact()
+    assert np.array_equal(run_product(matmul_integer(w), a), exact) == int8_sums_exact()
 
 
 def test_split_weights_fit_seven_bits_and_keep_the_rest_of_the_graph() -> None:
