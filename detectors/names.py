@@ -164,12 +164,29 @@ def ner_person_spans(text: str, doc: Doc, social: list[SocialSpan]) -> list[tupl
     return out
 
 
+# Sentence punctuation a word-piece span may end on (the tagger's last piece can be the full
+# stop after a surname).
+_CLOSING: Final = ".,;:!?"
+
+
+def _initial(text: str, end: int) -> bool:
+    """Whether text[:end] ends with an initial and its full stop ("Ava R.")."""
+    return (
+        end >= 2
+        and text[end - 1] == "."
+        and text[end - 2].isupper()
+        and (end < 3 or not text[end - 3].isalnum())
+    )
+
+
 def _names(post: PostView, spans: list[tuple[int, int]]) -> list[Name]:
     names = []
     for start, end in spans:
         start, end = trim_outside(start, end, post.text, post.social)
         while start < end and not post.text[start].isalnum():  # "🏆 Ethan" -> "Ethan"
             start += 1
+        while end > start and post.text[end - 1] in _CLOSING and not _initial(post.text, end):
+            end -= 1  # "Adam Wilson." -> "Adam Wilson"; "Ava R." keeps its initial's stop
         start, end = _strip_title(post.text, start, end)
         if end - start < 2 or not any(c.isalpha() for c in post.text[start:end]):
             continue
