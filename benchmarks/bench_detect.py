@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 import detectors.features
-from detectors.encoder import int8_sums_exact
+from detectors.encoder import PRODUCTS, int8_sums_exact
 from detectors.features import FeatureDetector, PostFeatures
 from detectors.nlp import LANGUAGE
 from detectors.presidio_pii import PresidioPiiDetector
@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--join", type=int, default=1, help="synthetic posts per (long) post")
     parser.add_argument(
         "--encoder-products",
-        choices=["auto", "int8", "exact"],
+        choices=PRODUCTS,
         default="auto",
         help="how the encoder sums its int8 products (detectors/encoder.py)",
     )

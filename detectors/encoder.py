@@ -236,10 +236,10 @@ def split_products(model_bytes: bytes) -> bytes:
             nodes.append(node)
             continue
         w = numpy_helper.to_array(weights[b_name])
-        zero = node.input[3] if len(node.input) > 3 else ""
         if w.dtype != np.int8 or w.ndim != 2:
             nodes.append(node)
             continue
+        zero = node.input[3] if len(node.input) > 3 else ""
         if zero and np.any(numpy_helper.to_array(weights[zero])):
             raise EncoderError(f"{node.name}: weights with a zero point cannot be split")
         wide = w.astype(np.int16)
